@@ -1,0 +1,1 @@
+"""Logic behind tools/: fuse, publish and download checkpoints."""

@@ -1,0 +1,1 @@
+"""MMEngine hooks, loops and optimizer pieces of mmdenoise."""
