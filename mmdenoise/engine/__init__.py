@@ -1,1 +1,7 @@
-"""MMEngine hooks, loops and optimizer pieces of mmdenoise."""
+"""MMEngine hooks of mmdenoise."""
+from .hooks import (DenoiseLossLoggerHook, DenoiseRepDeployHook, DenoiseRepPhaseHook,
+                    IterationSeedHook)
+
+__all__ = [
+    'DenoiseRepPhaseHook', 'DenoiseRepDeployHook', 'DenoiseLossLoggerHook', 'IterationSeedHook'
+]

@@ -1,0 +1,3 @@
+from .denoiserep import DenoiseRepWrapper
+
+__all__ = ['DenoiseRepWrapper']
