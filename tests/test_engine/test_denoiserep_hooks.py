@@ -60,6 +60,18 @@ class TestHooks(RunnerTestCase):
         assert denoiser_phase and all('.denoiser.' in n for n in denoiser_phase)
         assert backbone_phase and not any('.denoiser.' in n for n in backbone_phase)
 
+    def test_alternating_keeps_all_params_for_the_optimizer_and_needs_the_phase_hook(self):
+        cfg = self._cfg(max_epochs=1)
+        cfg.optim_wrapper.paramwise_cfg = dict(bias_lr_mult=2.0)  # drops params frozen at build
+        runner = self.build_runner(cfg)
+        runner.train()
+        optimized = {id(p) for g in runner.optim_wrapper.param_groups for p in g['params']}
+        assert all(id(p) in optimized for p in runner.model.parameters())
+        cfg = self._cfg(max_epochs=1)
+        cfg.custom_hooks = [h for h in cfg.custom_hooks if 'Phase' not in h['type']]
+        with pytest.raises(RuntimeError, match='DenoiseRepPhaseHook'):
+            self.build_runner(cfg).train()
+
     def _train(self, cfg):
         runner = self.build_runner(cfg)
         runner.train()

@@ -89,8 +89,12 @@ class DenoiseRepWrapper(BaseModel):
         self.attach_cfg = dict(attach or {})
         self.denoised_layers = attach_denoisers(self.architecture, **self.attach_cfg)
         self.last_noise_losses: Dict[str, torch.Tensor] = {}
-        initial = 'denoiser' if mode == 'alternating' else mode
+        # Alternating: everything stays trainable until the optimizer is built (a paramwise_cfg
+        # drops parameters frozen at that time); DenoiseRepPhaseHook sets the phase in
+        # before_train, and training without it is refused in loss().
+        initial = 'label_augmented' if mode == 'alternating' else mode
         set_training_mode(self.architecture, initial, detach_features)
+        self._phase_set = False
         self._register_state_dict_hook(_strip_architecture_prefix)
         self._register_load_state_dict_pre_hook(_add_architecture_prefix)
 
@@ -98,7 +102,7 @@ class DenoiseRepWrapper(BaseModel):
     @property
     def phase(self) -> str:
         """The current training mode of the task model (``'denoiser'``/``'backbone'`` when
-        alternating)."""
+        alternating; ``'label_augmented'`` before the phase hook has set one)."""
         return get_training_mode(self.architecture)
 
     def set_phase(self, phase: str) -> None:
@@ -109,6 +113,7 @@ class DenoiseRepWrapper(BaseModel):
             raise ValueError(f'unknown phase {phase!r}, expected one of {PHASES}')
         if phase != self.phase:
             set_training_mode(self.architecture, phase, self.detach_features)
+        self._phase_set = True
 
     # ------------------------------------------------------------------ weights
     def init_weights(self) -> None:
@@ -139,6 +144,10 @@ class DenoiseRepWrapper(BaseModel):
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
 
     def loss(self, inputs, data_samples=None) -> Dict[str, torch.Tensor]:
+        if self.mode == 'alternating' and not self._phase_set:
+            raise RuntimeError('DenoiseRepWrapper(mode="alternating") has no phase: add '
+                               "dict(type='mmdenoise.DenoiseRepPhaseHook', ...) to custom_hooks "
+                               "(or call set_phase('denoiser' | 'backbone'))")
         phase = self.phase
         if phase == 'label_free':
             # The task model is frozen and its output unchanged; no labels are read.
