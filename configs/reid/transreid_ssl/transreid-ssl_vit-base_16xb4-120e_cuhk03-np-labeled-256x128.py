@@ -1,0 +1,5 @@
+_base_ = [
+    '../_base_/models/transreid-ssl_vit-base.py', '../_base_/datasets/cuhk03-np-labeled_256x128.py',
+    '../_base_/schedules/transreid-ssl_sgd-120e.py', '../_base_/default_runtime.py'
+]
+model = dict(head=dict(num_classes=767))
