@@ -17,3 +17,7 @@ def _register_mim_package() -> None:
 _register_mim_package()
 
 __all__ = ['__version__']
+
+# Verified http(s):// checkpoint loading for MMEngine (load_from=URL, tools/test.py CONFIG URL):
+# sha256 checked before anything is loaded, weights_only=True (mmdenoise/apis/download.py).
+from .apis import download  # noqa: E402,F401
