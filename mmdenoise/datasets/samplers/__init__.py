@@ -1,0 +1,4 @@
+"""Identity-balanced samplers."""
+from .identity_sampler import CrossModalityIdentitySampler, IdentitySampler
+
+__all__ = ['IdentitySampler', 'CrossModalityIdentitySampler']

@@ -1,0 +1,4 @@
+"""ReID data transforms."""
+from .formatting import PackReIDInputs
+
+__all__ = ['PackReIDInputs']
