@@ -1,5 +1,5 @@
 # DenoiseRep, label-free: the trained baseline is frozen, denoisers on the two Linear layers of every ViT MLP learn
-# from the noise loss alone (no labels), then fuse into the convs / following BNs.
+# from the noise loss alone (no labels), then fuse into those linears.
 # Start from the baseline: --cfg-options load_from=<baseline checkpoint>
 _base_ = './reid_vit-small-scratch_8xb4-30e_cuhk03-ours-128x64.py'
 model = dict(

@@ -1,0 +1,3 @@
+# Deploy config of DenoiseRep on SwinV2-B (window 8, 256 px), ImageNet-1k: the untouched upstream
+# config. tools/fuse_checkpoint.py writes fused weights that load into it with strict=True.
+_base_ = 'mmpretrain::swin_transformer_v2/swinv2-base-w8_16xb64_in1k-256px.py'

@@ -1,0 +1,3 @@
+# Deploy config of DenoiseRep on ViT-B/16 fine-tuned on CUB-200-2011 (384 px): the baseline config,
+# untouched. tools/fuse_checkpoint.py writes fused weights that load into it with strict=True.
+_base_ = './baselines/vit-base-p16_in1k-pre_8xb8_cub-384px.py'

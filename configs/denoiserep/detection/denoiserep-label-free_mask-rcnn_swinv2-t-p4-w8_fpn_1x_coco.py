@@ -1,0 +1,50 @@
+# DenoiseRep (label-free) on Mask R-CNN SwinV2-T-FPN (1x), COCO.
+# Baseline: baselines/mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco.py (composed from upstream bases).
+# Deploy config: mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco_deploy.py.
+# Denoisers on both Linear layers of every MLP (ffn) of the Swin blocks. The trained task model is
+# frozen and reads no labels; only the denoisers learn, from the diffusion noise loss. Fuse with
+# tools/fuse_checkpoint.py. See README.md.
+_base_ = [
+    './baselines/mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco.py',
+    '../../_base_/denoiserep/attach_swin.py',
+]
+
+model = dict(
+    _delete_=True,
+    type='mmdenoise.DenoiseRepWrapper',
+    # the trained model comes through load_from: no ImageNet backbone init (no download)
+    architecture=dict(
+        _base_.model, backbone=dict(_base_.model.backbone, init_cfg=None)),
+    mode='label_free',
+    attach=_base_.denoiserep_attach)
+# the plain model the fused weights load into (tools/fuse_checkpoint.py)
+deploy_config = './mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco_deploy.py'
+
+# DenoiseRep starts from the trained model: no release exists for this baseline, so
+# train it first:
+#   python tools/train.py configs/denoiserep/detection/baselines/mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco.py
+# (its last checkpoint is below), or point load_from at your own checkpoint.
+load_from = 'work_dirs/mask-rcnn_swinv2-t-p4-w8_fpn_1x_coco/epoch_12.pth'
+
+# Only the denoisers have gradients (the wrapper freezes the task model before the
+# optimizer is built); the upstream optimizer and its paramwise_cfg are replaced.
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.0))
+
+# short schedule: 3 epochs of COCO (1/4 of a 1x schedule), linear warm-up then cosine
+max_epochs = 3
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=500),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min_ratio=0.01,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True)
+]
+
+custom_hooks = [dict(type='mmdenoise.DenoiseRepDeployHook')]

@@ -1,0 +1,3 @@
+# Deploy config of DenoiseRep on FCN R101-D8 (80k), ADE20K: the untouched upstream config.
+# tools/fuse_checkpoint.py writes fused weights that load into it with strict=True.
+_base_ = 'mmseg::fcn/fcn_r101-d8_4xb4-80k_ade20k-512x512.py'
