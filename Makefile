@@ -18,5 +18,14 @@ test: setup
 	echo "[make test] suite wall time: $$(( $$(date +%s) - start )) s"; \
 	exit $$rc
 
+## demo: set up if needed, then run DenoiseRep end to end on the embedded Fashion-MNIST subset
+## (train a baseline, train its denoisers, fuse, test both, compare; a few minutes on CPU)
+.PHONY: demo
+demo: setup
+	@start=$$(date +%s); \
+	$(PY) tools/demo.py; rc=$$?; \
+	echo "[make demo] wall time: $$(( $$(date +%s) - start )) s"; \
+	exit $$rc
+
 clean-venv:
 	rm -rf $(VENV)
