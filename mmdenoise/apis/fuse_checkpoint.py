@@ -23,10 +23,10 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 from torch import nn
 
+from mmdenoise.utils.checkpoint import plain_meta
 from .runner_setup import ToolError, load_config
 
 __all__ = [
@@ -206,25 +206,6 @@ def load_training_weights(wrapper: nn.Module, ckpt: Any, source: str) -> None:
         raise FuseCheckpointError(f'{source} {DENOISER_KEY_HINT}')
     strict_load(wrapper, state,
                 f'{source} does not match the model of the training config')
-
-
-def _plain(obj: Any) -> Any:
-    """Meta made of plain Python values (loads with ``weights_only=True``)."""
-    if isinstance(obj, dict):
-        return {str(k) if not isinstance(k, (int, float, bool)) else k: _plain(v)
-                for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        items = [_plain(v) for v in obj]
-        return tuple(items) if isinstance(obj, tuple) else items
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if torch.is_tensor(obj):
-        return obj.detach().cpu().clone()
-    return str(obj)
 
 
 def _fuse_meta(model: nn.Module) -> Optional[dict]:
@@ -461,7 +442,7 @@ def _is_wrapper(model: nn.Module) -> bool:
 
 def _source_meta(ckpt: Any) -> dict:
     meta = ckpt.get('meta', None) if isinstance(ckpt, dict) else None
-    return _plain(meta) if isinstance(meta, dict) else {}
+    return plain_meta(meta) if isinstance(meta, dict) else {}
 
 
 def fuse_checkpoint(config: str,
@@ -586,7 +567,7 @@ def fuse_checkpoint(config: str,
         denoiserep_meta['verify'] = {k: report[k] for k in
                                      ('max_abs_err', 'max_rel_err', 'input_shape', 'methods')}
     meta = _source_meta(ckpt)
-    meta['denoiserep'] = _plain(denoiserep_meta)
+    meta['denoiserep'] = plain_meta(denoiserep_meta)
     try:
         from mmdenoise import __version__
         meta['mmdenoise_version'] = __version__

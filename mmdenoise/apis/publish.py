@@ -28,13 +28,11 @@ import os.path as osp
 import re
 import tempfile
 import time
-import warnings
-from collections import OrderedDict
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 
+from mmdenoise.utils.checkpoint import plain_meta
 from .runner_setup import ToolError
 
 __all__ = [
@@ -46,7 +44,6 @@ DEFAULT_KEEP_KEYS = ('meta', 'state_dict')
 DEPLOY_KEY = 'deploy_state_dict'
 _TIMESTAMP_SUFFIX = re.compile(r'_\d{8}_\d{6}$')  # Runner.experiment_name = <cfg stem>_<stamp>
 _BAD_NAME = re.compile(r'[\\/\s]')
-_PLAIN = (bool, int, float, complex, str, bytes)
 
 
 class PublishError(ToolError):
@@ -70,42 +67,6 @@ def published_name(name: str, sha256: str, date: Optional[str] = None) -> str:
 
 
 # ------------------------------------------------------------------ meta
-
-def plain_meta(value: Any, path: str = 'meta') -> Any:
-    """A copy of ``value`` made of plain Python / torch objects that ``weights_only=True`` loads.
-
-    numpy scalars become ``int``/``float``/``bool``/``complex``/``str``, arrays lists, dtypes
-    strings; dicts (their keys too), lists, tuples and sets are converted recursively. Anything
-    else becomes ``str(value)`` with a warning naming where it was.
-    """
-    if isinstance(value, np.generic):  # before the builtins: np.float64 / np.str_ subclass them
-        return value.item()
-    if value is None or type(value) in _PLAIN:
-        return value
-    for base in _PLAIN:  # other subclasses of builtins (enums, ...): the builtin value
-        if isinstance(value, base):
-            return base(value)
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, (torch.dtype, torch.device, torch.Size)):
-        return value
-    if isinstance(value, np.ndarray):
-        return plain_meta(value.tolist(), path)
-    if isinstance(value, np.dtype):
-        return str(value)
-    if isinstance(value, Mapping):
-        items = [(plain_meta(k, f'{path} key'), plain_meta(v, f'{path}[{k!r}]'))
-                 for k, v in value.items()]
-        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(items)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [plain_meta(v, f'{path}[{i}]') for i, v in enumerate(value)]
-        if isinstance(value, tuple):
-            return tuple(items)
-        return items if isinstance(value, list) else set(items)
-    warnings.warn(f'publish: {path} is a {type(value).__module__}.{type(value).__qualname__}; '
-                  'stored as its str() so the checkpoint loads with weights_only=True')
-    return str(value)
-
 
 # ------------------------------------------------------------------ checkpoint content
 

@@ -22,14 +22,16 @@ from __future__ import annotations
 import os.path as osp
 import pickle
 import types
-from typing import Any, Dict, List
+import warnings
+from collections import OrderedDict
+from typing import Any, Dict, List, Mapping
 
 import numpy as np
 import torch
 
 __all__ = [
     'register_checkpoint_safe_globals', 'checkpoint_safe_globals', 'load_local_checkpoint',
-    'load_checkpoint_file'
+    'load_checkpoint_file', 'plain_meta'
 ]
 
 _REGISTERED = False
@@ -162,3 +164,42 @@ def load_checkpoint_file(path: str, map_location: Any = 'cpu') -> Any:
         detail = (f'it needs globals that are not allowed for safe loading: {unsafe}'
                   if unsafe else f'{type(err).__name__}: {err}')
         raise RuntimeError(f'cannot load checkpoint {path}: {detail}') from err
+
+
+_PLAIN = (bool, int, float, complex, str, bytes)
+
+
+def plain_meta(value: Any, path: str = 'meta') -> Any:
+    """A copy of ``value`` made of plain Python / torch objects that ``weights_only=True`` loads.
+
+    numpy scalars become ``int``/``float``/``bool``/``complex``/``str``, arrays lists, dtypes
+    strings; dicts (their keys too), lists, tuples and sets are converted recursively. Anything
+    else becomes ``str(value)`` with a warning naming where it was.
+    """
+    if isinstance(value, np.generic):  # before the builtins: np.float64 / np.str_ subclass them
+        return value.item()
+    if value is None or type(value) in _PLAIN:
+        return value
+    for base in _PLAIN:  # other subclasses of builtins (enums, ...): the builtin value
+        if isinstance(value, base):
+            return base(value)
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, (torch.dtype, torch.device, torch.Size)):
+        return value
+    if isinstance(value, np.ndarray):
+        return plain_meta(value.tolist(), path)
+    if isinstance(value, np.dtype):
+        return str(value)
+    if isinstance(value, Mapping):
+        items = [(plain_meta(k, f'{path} key'), plain_meta(v, f'{path}[{k!r}]'))
+                 for k, v in value.items()]
+        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(items)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [plain_meta(v, f'{path}[{i}]') for i, v in enumerate(value)]
+        if isinstance(value, tuple):
+            return tuple(items)
+        return items if isinstance(value, list) else set(items)
+    warnings.warn(f'{path} is a {type(value).__module__}.{type(value).__qualname__}; '
+                  'stored as its str() so the checkpoint loads with weights_only=True')
+    return str(value)
