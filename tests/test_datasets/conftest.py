@@ -12,13 +12,10 @@ import mmdenoise.datasets  # noqa: F401
 gc.freeze()
 
 
+
 import pytest  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def mmdenoise_default_scope():
-    """These tests build registered classes by their bare names (``type='Market1501'``): run
-    each with ``mmdenoise`` as the default scope, whatever an earlier test left current."""
-    with DefaultScope.overwrite_default_scope('mmdenoise'):
-        yield
+def _bare_names_resolve_in_mmdenoise(mmdenoise_default_scope):
+    yield
