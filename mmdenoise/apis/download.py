@@ -397,6 +397,9 @@ def download_checkpoint(name_or_url: str,
     else:
         model = resolve_zoo_model(name_or_url, model_index)
         url, sha256 = model.weights, sha256 or model.sha256
+        if '://' not in url:  # a checkpoint kept in the repository, relative to model-index.yml
+            root = osp.dirname(osp.abspath(find_model_index(model_index)))
+            return _verified_repository_file(model, url, root, sha256, allow_unverified)
     url, fragment_sha = _split_fragment(url)
     sha256 = sha256 or fragment_sha
     if urllib.parse.urlsplit(url).scheme not in ('http', 'https'):
@@ -433,6 +436,20 @@ def download_checkpoint(name_or_url: str,
     verify_file(part, url, expected, delete=True)
     os.replace(part, final)  # same folder: atomic; the final name appears only when verified
     return final
+
+
+def _verified_repository_file(model: ZooModel, rel_path: str, root: str,
+                              sha256: Optional[str], allow_unverified: bool) -> str:
+    """The checkpoint a metafile names by a path relative to the repository root (the folder of
+    ``model-index.yml``): weights small and licensed to live in the repository. Verified like a
+    download (the sha256 prefix of its name or the metafile's hash), never deleted."""
+    rel_path, fragment_sha = _split_fragment(rel_path)
+    path = osp.normpath(osp.join(root, rel_path))
+    if not osp.isfile(path):
+        raise DownloadError(f'model {model.name}: its Weights {rel_path} ({path}) does not exist')
+    expected = _expected_hash(rel_path, sha256 or fragment_sha, allow_unverified)
+    verify_file(path, rel_path, expected, delete=False)
+    return path
 
 
 # ------------------------------------------------------------------ MMEngine integration

@@ -359,8 +359,18 @@ def _run(model: nn.Module, images: List[torch.Tensor], method: str) -> Any:
 VERIFY_METHODS = ('tensor', 'tensor_with_samples', 'two_stage_heads', 'extract_feat')
 
 
+def input_channels(model: nn.Module, default: int = 3) -> int:
+    """Image channels ``model`` takes: the length of its data preprocessor's ``mean`` (e.g. 1 for
+    grey-image models, 4 for RGB-D), else ``default``."""
+    mean = getattr(getattr(model, 'data_preprocessor', None), 'mean', None)
+    if torch.is_tensor(mean) and mean.dim() >= 1 and mean.shape[0] > 0:
+        return int(mean.shape[0])
+    return default
+
+
 def compare_models(reference: nn.Module, candidate: nn.Module, input_shape: Tuple[int, int],
-                   batch_size: int = 1, seed: int = 0) -> Dict[str, Any]:
+                   batch_size: int = 1, seed: int = 0,
+                   channels: Optional[int] = None) -> Dict[str, Any]:
     """Run both models (eval mode, no grad) on the same random images, each through its own data
     preprocessor, in every way that works on the reference, and compare all output tensors:
 
@@ -371,6 +381,8 @@ def compare_models(reference: nn.Module, candidate: nn.Module, input_shape: Tupl
       fixed proposals (proposals after NMS could differ by near-ties, so they are not compared);
     * ``extract_feat``: backbone (+ neck) features.
 
+    The images have ``channels`` channels (default: :func:`input_channels` of the reference).
+
     Returns ``max_abs_err``, ``max_rel_err`` (max |diff| over max |reference|), ``methods``,
     ``num_tensors``, ``input_shape``, ``max_abs_ref``.
 
@@ -380,7 +392,8 @@ def compare_models(reference: nn.Module, candidate: nn.Module, input_shape: Tupl
     """
     generator = torch.Generator().manual_seed(seed)
     h, w = input_shape
-    images = [torch.randint(0, 256, (3, h, w), generator=generator).to(torch.uint8)
+    c = int(channels) if channels else input_channels(reference)
+    images = [torch.randint(0, 256, (c, h, w), generator=generator).to(torch.uint8)
               for _ in range(batch_size)]
     reference.eval()
     candidate.eval()
@@ -408,7 +421,7 @@ def compare_models(reference: nn.Module, candidate: nn.Module, input_shape: Tupl
             out += out_m
     if not methods:
         raise FuseCheckpointError(
-            f'verify: cannot run the wrapper on {batch_size}x3x{h}x{w} random images '
+            f'verify: cannot run the wrapper on {batch_size}x{c}x{h}x{w} random images '
             f'({"; ".join(errors)}); pass --input-shape or skip --verify')
     if [n for n, _ in ref] != [n for n, _ in out]:
         raise FuseCheckpointError(
@@ -425,7 +438,7 @@ def compare_models(reference: nn.Module, candidate: nn.Module, input_shape: Tupl
         max_ref = max(max_ref, a64.abs().max().item())
     rel = max_abs / max_ref if max_ref > 0 else (0.0 if max_abs == 0 else float('inf'))
     return dict(max_abs_err=max_abs, max_rel_err=rel, max_abs_ref=max_ref, methods=methods,
-                num_tensors=len(ref), input_shape=[batch_size, 3, h, w])
+                num_tensors=len(ref), input_shape=[batch_size, c, h, w])
 
 
 # ------------------------------------------------------------------ the tool

@@ -38,6 +38,9 @@ DENOISEREP_CONFIG_RE = re.compile(r'^denoiserep-(label-free|label-aug|alternatin
 NOT_IMPLEMENTED = 'not yet implemented'
 DASH = '—'
 GENERATOR = 'tools/misc/generate_model_zoo.py'
+#: measured evidence (latency, training cost, real-data accuracy, fusion time), one markdown
+#: fragment per script, written by the ``tools/analysis`` scripts with ``--record``
+EVIDENCE_DIR = osp.join('docs', 'evidence')
 _Loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)  # libyaml when available
 
 
@@ -269,7 +272,54 @@ def render_model_zoo(root: Optional[str] = None) -> str:
         for row in rows:
             out.append('| ' + ' | '.join(_cell(row[c]) for c in COLUMNS) + ' |')
         out.append('')
+    out.extend(evidence_sections(root))
     return '\n'.join(out).rstrip('\n') + '\n'
+
+
+def evidence_sections(root: Optional[str] = None) -> List[str]:
+    """The ``## Evidence`` part of ``model_zoo.md``: every ``docs/evidence/*.md`` fragment
+    (sorted by name) as it is."""
+    folder = osp.join(root or repo_root(), EVIDENCE_DIR)
+    paths = sorted(glob.glob(osp.join(folder, '*.md')))
+    if not paths:
+        return []
+    out = ['## Evidence (measured here)\n',
+           'Measured in this repository by the scripts named in each part (their `--record` '
+           f'option writes the fragment under `{EVIDENCE_DIR}/`, which this page includes).\n']
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            out.append(f.read().strip() + '\n')
+    return out
+
+
+def write_evidence(name: str, title: str, command: str, body: str,
+                   root: Optional[str] = None) -> str:
+    """Write the evidence fragment ``docs/evidence/<name>.md`` (atomically) with its title, the
+    command that produced it, the machine it ran on, and ``body`` (markdown); returns its
+    path. Regenerate ``model_zoo.md`` afterwards."""
+    import datetime
+    import platform
+
+    from mmdenoise.utils.io import atomic_write
+    path = osp.join(root or repo_root(), EVIDENCE_DIR, f'{name}.md')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    text = (f'### {title}\n\n'
+            f'Measured here on {datetime.date.today().isoformat()} with `{command}` '
+            f'({platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f} at the end; '
+            f'torch {_torch_version()}).\n\n{body.strip()}\n')
+    with atomic_write(path, overwrite=True) as tmp:
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(text)
+    return path
+
+
+def _torch_version() -> str:
+    try:
+        import torch
+        return torch.__version__
+    except ImportError:  # pragma: no cover
+        return 'n/a'
 
 
 def check_model_zoo(root: Optional[str] = None, path: Optional[str] = None) -> Tuple[bool, str]:
@@ -445,7 +495,6 @@ def deploy_complexity(config: str, input_shape: Optional[Sequence[int]] = None) 
     Returns ``dict(params=int, flops=int, input_shape='HxW', deploy_config=str)``.
     """
     import torch
-    from mmengine.analysis import FlopAnalyzer
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import MODELS, init_default_scope
 
@@ -459,6 +508,18 @@ def deploy_complexity(config: str, input_shape: Optional[Sequence[int]] = None) 
         model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
     model = revert_sync_batchnorm(MODELS.build(model_cfg)).eval()
     samples = _dummy_data_samples(cfg, shape)
+    flops = tensor_mode_flops(model, torch.randn(1, 3, *shape), samples)
+    params = sum(p.numel() for p in model.parameters())
+    return dict(params=int(params), flops=int(flops), input_shape=f'{shape[0]}x{shape[1]}',
+                deploy_config=getattr(cfg, 'filename', None))
+
+
+def tensor_mode_flops(model, inputs, data_samples=None) -> int:
+    """FLOPs (one multiply-add = one) of ``model(inputs[, data_samples], mode='tensor')`` with
+    mmengine's ``FlopAnalyzer``, scaled-dot-product attention counted (see
+    :func:`deploy_complexity`)."""
+    import torch
+    from mmengine.analysis import FlopAnalyzer
 
     class _TensorMode(torch.nn.Module):
 
@@ -467,19 +528,15 @@ def deploy_complexity(config: str, input_shape: Optional[Sequence[int]] = None) 
             self.inner = inner
 
         def forward(self, x):
-            if samples is not None:
-                return self.inner(x, samples, mode='tensor')
+            if data_samples is not None:
+                return self.inner(x, data_samples, mode='tensor')
             return self.inner(x, mode='tensor')
 
-    inputs = torch.randn(1, 3, *shape)
     analyzer = FlopAnalyzer(_TensorMode(model), (inputs, ))
     analyzer.set_op_handle('aten::scaled_dot_product_attention', _sdpa_flop_jit)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     with torch.no_grad():
-        flops = analyzer.total()
-    params = sum(p.numel() for p in model.parameters())
-    return dict(params=int(params), flops=int(flops), input_shape=f'{shape[0]}x{shape[1]}',
-                deploy_config=getattr(cfg, 'filename', None))
+        return int(analyzer.total())
 
 
 def iter_metafile_configs(root: Optional[str] = None) -> Iterable[Tuple[str, str]]:

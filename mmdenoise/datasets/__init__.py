@@ -6,6 +6,7 @@ Importing this package registers everything in ``mmdenoise.registry`` (``DATASET
 from .base_reid_dataset import BaseReIDDataset, DatasetLayoutError
 from .caviar import CAVIAR
 from .concat import ReIDConcatDataset
+from .cuhk_sysu import CUHKSYSU
 from .grid import GRID
 from .ilids import ILIDS
 from .list_dataset import ReIDListDataset
@@ -18,7 +19,7 @@ from .random_split_dataset import RandomSplitReIDDataset
 from .regdb import RegDB
 from .samplers import CrossModalityIdentitySampler, IdentitySampler
 from .sysu_mm01 import SYSUMM01
-from .transforms import PackReIDInputs
+from .transforms import PackPairedReIDInputs, PackReIDInputs, RandomLowResolutionCopy
 from .vehicleid import VehicleID
 from .viper import VIPeR
 
@@ -27,5 +28,6 @@ __all__ = [
     'ReIDListDataset', 'ReIDConcatDataset', 'Market1501', 'DukeMTMCReID', 'CUHK03NP', 'CUHK03NPRandomSplit',
     'MSMT17',
     'VehicleID', 'VIPeR', 'PRID2011', 'GRID', 'ILIDS', 'CAVIAR', 'SYSUMM01', 'RegDB',
-    'IdentitySampler', 'CrossModalityIdentitySampler', 'PackReIDInputs', 'build_mlr_dataset'
+    'IdentitySampler', 'CrossModalityIdentitySampler', 'PackReIDInputs', 'build_mlr_dataset',
+    'PackPairedReIDInputs', 'RandomLowResolutionCopy', 'CUHKSYSU'
 ]

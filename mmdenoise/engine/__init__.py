@@ -1,7 +1,9 @@
-"""MMEngine hooks of mmdenoise."""
+"""MMEngine hooks and runner loops of mmdenoise."""
 from .hooks import (DenoiseLossLoggerHook, DenoiseRepDeployHook, DenoiseRepPhaseHook,
                     IterationSeedHook)
+from .runner import MultiTargetTestLoop
 
 __all__ = [
-    'DenoiseRepPhaseHook', 'DenoiseRepDeployHook', 'DenoiseLossLoggerHook', 'IterationSeedHook'
+    'DenoiseRepPhaseHook', 'DenoiseRepDeployHook', 'DenoiseLossLoggerHook', 'IterationSeedHook',
+    'MultiTargetTestLoop'
 ]

@@ -29,6 +29,10 @@ def atomic_write(path: str, overwrite: bool = True) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes the file 0600; give it the permissions a normal new file would get
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):

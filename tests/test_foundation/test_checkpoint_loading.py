@@ -110,3 +110,17 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
             f.write(b'new')
     assert path.read_bytes() == b'new'
     assert os.listdir(tmp_path) == ['out.pth']
+
+
+def test_atomic_write_gives_normal_file_permissions(tmp_path):
+    """A published / fused file must be readable by others like any new file (umask), not the
+    0600 of the temporary file it was written to."""
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / 'shared.pth'
+        with atomic_write(str(path)) as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'x')
+        assert (path.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(umask)

@@ -266,3 +266,28 @@ def test_download_tool(zoo_server, cache, served, tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.search(r'error: sha256 mismatch for http://127\.0\.0\.1:\d+/zoo/', err)
     assert listing(cache) == []
+
+
+def test_repository_weights_are_verified_in_place(cache, tmp_path):
+    """A metafile may name weights kept in the repository by a path relative to the root
+    (model-index.yml's folder): they are verified like a download, never copied or deleted."""
+    data, ckpt = checkpoint_bytes(1)
+    root = tmp_path / 'zoo'
+    rel = f'data/checkpoints/denoiserep_toy_8xb32_20240101-{sha256_of(data)[:8]}.pth'
+    (root / 'data' / 'checkpoints').mkdir(parents=True)
+    (root / rel).write_bytes(data)
+    index = write_zoo(root, rel, None)
+    local = download_checkpoint('denoiserep_toy_8xb32_in1k', model_index=str(index))
+    assert local == str(root / rel) and listing(cache) == []
+    assert torch.equal(load_checkpoint_file(local)['state_dict']['linear.bias'],
+                       ckpt['state_dict']['linear.bias'])
+
+    # a corrupted repository file is refused and kept (it is not ours to delete)
+    (root / rel).write_bytes(data[:-10] + b'0123456789')
+    with pytest.raises(ChecksumMismatchError):
+        download_checkpoint('denoiserep_toy_8xb32_in1k', model_index=str(index))
+    assert (root / rel).is_file()
+    # a missing one is named
+    (root / rel).unlink()
+    with pytest.raises(DownloadError, match='does not exist'):
+        download_checkpoint('denoiserep_toy_8xb32_in1k', model_index=str(index))

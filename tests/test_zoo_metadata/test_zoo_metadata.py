@@ -129,17 +129,23 @@ def test_every_result_names_its_source():
             assert isinstance(result['Metrics'], dict) and len(result['Metrics']) == 1
 
 
-def test_seed_systems_have_paper_rows_without_config():
+def test_seed_systems_have_configs_and_paper_rows():
+    """D-SELACFP, DGRL and DFF: implemented (rows with a config that exists, DenoiseRep rows
+    among them) and every paper number kept as paper-reported."""
     files = dict(model_zoo.load_metafiles(ROOT))
     for rel, collection in SEED_COLLECTIONS.items():
         assert rel in files, f'{rel} not imported by model-index.yml'
         models = files[rel]['Models']
         assert models, rel
-        for m in models:
-            assert m['In Collection'] == collection
-            assert m['Config'] is None and m['Weights'] is None, m['Name']
-            assert m['Results'], m['Name']
-            assert all(r['Source'].startswith('paper-reported') for r in m['Results'])
+        assert all(m['In Collection'] == collection for m in models)
+        configs = [m['Config'] for m in models if m['Config']]
+        assert configs and all(osp.isfile(osp.join(ROOT, c)) for c in configs), rel
+        assert any(model_zoo.DENOISEREP_CONFIG_RE.match(osp.basename(c)) for c in configs), rel
+        paper = [r for m in models for r in m['Results'] or []
+                 if r['Source'].startswith('paper-reported')]
+        assert paper, f'{rel}: no paper-reported results'
+        # no weights are claimed for models nobody has trained here
+        assert all(m['Weights'] is None for m in models), rel
 
 
 def test_model_zoo_md_is_up_to_date():
@@ -157,7 +163,7 @@ def test_generated_page_content():
     for name, m in names.items():
         assert f'| {name} |' in text, name
     # rows without a config say so in the config and download columns
-    row = next(line for line in text.splitlines() if '| dgrl_resnet50_mlr-market1501' in line)
+    row = next(line for line in text.splitlines() if '| dff_resnet_office-home |' in line)
     assert row.rstrip().endswith('| not yet implemented | not yet implemented |')
     # rows with a config link it relatively and have no download yet
     name = SAMPLE_MODELS[2]
@@ -257,3 +263,23 @@ def test_sample_metafile_configs_build():
             else:
                 params = sum(p.numel() for p in model.parameters())
                 assert params == row['Metadata']['Parameters'], (name, params)
+
+
+def test_repository_weights_verify_and_load_into_their_deploy_config():
+    """Weights kept in the repository (a path, not a URL): the file exists, its sha256 starts
+    with the prefix in its name, it loads with weights_only=True and strictly into the model of
+    the row's deploy config (the fused weights of a DenoiseRep row)."""
+    from mmengine.config import Config
+
+    from mmdenoise.apis import build_model_from_cfg
+    from mmdenoise.apis.download import download_checkpoint
+    from mmdenoise.utils import load_checkpoint_file
+    local = [m for _, m in _models() if m.get('Weights') and '://' not in m['Weights']]
+    assert local, 'no checkpoint kept in the repository'
+    for m in local:
+        path = download_checkpoint(m['Name'], model_index=osp.join(ROOT, 'model-index.yml'))
+        assert osp.samefile(path, osp.join(ROOT, m['Weights']))
+        state = load_checkpoint_file(path)['state_dict']
+        deploy = (m.get('Metadata') or {}).get('Deploy Config') or m['Config']
+        model = build_model_from_cfg(Config.fromfile(osp.join(ROOT, deploy)))
+        model.load_state_dict(state, strict=True)

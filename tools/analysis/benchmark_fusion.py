@@ -16,6 +16,7 @@ import argparse
 import copy
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -78,6 +79,20 @@ def run(name: str, spec: dict, repeats: int) -> None:
           f'over {repeats} runs')
     print(f'  algebra only:      median {algebra_wall:6.2f} s wall, {algebra_cpu:6.2f} s CPU')
     print(f'  max rel err (fp32 outputs, input {tuple(spec["input"])}): {err:.2e}')
+    return dict(name=name, layers=len(records), params=n_params, wall=wall, cpu=cpu,
+                algebra_wall=algebra_wall, err=err, input=tuple(spec['input']))
+
+
+def markdown(rows, repeats: int) -> str:
+    lines = ['Fusion time of `fuse(model)` (deep copy + float64 algebra) on CPU, median of '
+             f'{repeats} runs; target ViT-B <= 10 s on 2 cores.', '',
+             '| model | layers fused | parameters | fuse() wall s | CPU s | algebra only wall s '
+             '| fused vs unfused max rel err |', '|---|---|---|---|---|---|---|']
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['layers']} | {r['params'] / 1e6:.1f} M | "
+                     f"{r['wall']:.2f} | {r['cpu']:.2f} | {r['algebra_wall']:.2f} | "
+                     f"{r['err']:.1e} |")
+    return '\n'.join(lines)
 
 
 def main():
@@ -85,13 +100,19 @@ def main():
     parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    parser.add_argument('--record', action='store_true',
+                        help='write docs/evidence/fusion_time.md (then regenerate model_zoo.md)')
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')
-    for name in args.models:
-        run(name, MODELS[name], args.repeats)
+    rows = [run(name, MODELS[name], args.repeats) for name in args.models]
+    if args.record:
+        from mmdenoise.apis.model_zoo import write_evidence
+        command = 'python tools/analysis/benchmark_fusion.py ' + ' '.join(sys.argv[1:])
+        print(write_evidence('fusion_time', 'Fusion time', command.strip(),
+                             markdown(rows, args.repeats)))
 
 
 if __name__ == '__main__':

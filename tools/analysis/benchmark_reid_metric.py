@@ -14,6 +14,7 @@ Example::
 import argparse
 import os
 import resource
+import sys
 import time
 
 import numpy as np
@@ -34,6 +35,8 @@ def parse_args():
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--record', action='store_true',
+                        help='write docs/evidence/reid_metric.md (then regenerate model_zoo.md)')
     return parser.parse_args()
 
 
@@ -81,6 +84,17 @@ def main():
     print(f'compute_metrics wall time: {wall:.1f} s (CPU time {cpu:.1f} s; load average '
           f'{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)')
     print(f'peak RSS of the process: {peak_rss_gib():.2f} GiB')
+    if args.record:
+        from mmdenoise.apis.model_zoo import write_evidence
+        command = ('python tools/analysis/benchmark_reid_metric.py ' + ' '.join(sys.argv[1:])).strip()
+        body = (f'`ReIDMetric.compute_metrics` on random {args.dim}-d features, '
+                f'{args.num_query:,} queries x {args.num_gallery:,} gallery, {args.num_ids:,} '
+                f'identities, {args.num_cams} cameras, {args.distance} distance, chunk '
+                f'{args.chunk_size}, {torch.get_num_threads()} threads. Target on 2 cores: '
+                '<= 60 s and <= 4 GB.\n\n'
+                '| wall s | CPU s | peak RSS GiB |\n|---|---|---|\n'
+                f'| {wall:.1f} | {cpu:.1f} | {peak_rss_gib():.2f} |')
+        print(write_evidence('reid_metric', 'ReID evaluation at MSMT17 size', command, body))
 
 
 if __name__ == '__main__':

@@ -45,4 +45,9 @@ param_scheduler = [
         end=max_iters)
 ]
 
-custom_hooks = [dict(type='mmdenoise.DenoiseRepDeployHook')]
+# the deploy weights at the end; every iteration seeded from (seed, iteration), so --resume
+# repeats an uninterrupted run exactly
+custom_hooks = [
+    dict(type='mmdenoise.DenoiseRepDeployHook'),
+    dict(type='mmdenoise.IterationSeedHook'),
+]

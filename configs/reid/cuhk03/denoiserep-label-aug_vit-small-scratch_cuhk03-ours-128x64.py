@@ -15,4 +15,5 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=3.5e-5, weight_decay=5e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=4, eta_min=1e-6)]
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=2)
 custom_hooks = [dict(type='mmdenoise.DenoiseRepDeployHook'),
-                dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50)]
+                dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50),
+                dict(type='mmdenoise.IterationSeedHook')]

@@ -14,4 +14,5 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=4, eta_min=1e-5)]
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=2)
 custom_hooks = [dict(type='mmdenoise.DenoiseRepDeployHook'),
-                dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50)]
+                dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50),
+                dict(type='mmdenoise.IterationSeedHook')]

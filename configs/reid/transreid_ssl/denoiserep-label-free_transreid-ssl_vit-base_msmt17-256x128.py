@@ -14,4 +14,5 @@ deploy_config = './transreid-ssl_vit-base_16xb4-120e_msmt17-256x128.py'
 custom_hooks = [
     dict(type='mmdenoise.DenoiseRepDeployHook'),
     dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50),
+    dict(type='mmdenoise.IterationSeedHook'),
 ]

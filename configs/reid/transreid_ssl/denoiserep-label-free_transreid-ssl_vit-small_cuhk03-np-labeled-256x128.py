@@ -14,4 +14,5 @@ deploy_config = './transreid-ssl_vit-small_16xb4-120e_cuhk03-np-labeled-256x128.
 custom_hooks = [
     dict(type='mmdenoise.DenoiseRepDeployHook'),
     dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50),
+    dict(type='mmdenoise.IterationSeedHook'),
 ]

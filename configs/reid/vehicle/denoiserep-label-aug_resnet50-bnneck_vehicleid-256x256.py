@@ -15,4 +15,5 @@ deploy_config = './resnet50-bnneck_16xb4-120e_vehicleid-256x256.py'
 custom_hooks = [
     dict(type='mmdenoise.DenoiseRepDeployHook'),
     dict(type='mmdenoise.DenoiseLossLoggerHook', interval=50),
+    dict(type='mmdenoise.IterationSeedHook'),
 ]

@@ -1,4 +1,5 @@
 """ReID data transforms."""
 from .formatting import PackReIDInputs
+from .resolution import PackPairedReIDInputs, RandomLowResolutionCopy
 
-__all__ = ['PackReIDInputs']
+__all__ = ['PackReIDInputs', 'PackPairedReIDInputs', 'RandomLowResolutionCopy']

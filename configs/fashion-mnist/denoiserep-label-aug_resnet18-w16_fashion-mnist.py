@@ -1,0 +1,13 @@
+# DenoiseRep label-augmented ((1 - 0.1) task + 0.1 noise loss, task forward through the denoised
+# path; the whole network fine-tunes) on the full-Fashion-MNIST ResNet-18-w16 baseline, 2 epochs.
+_base_ = './denoiserep-label-free_resnet18-w16_fashion-mnist.py'
+
+model = dict(mode='label_augmented', noise_loss_weight=0.1)
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'.denoiser.': dict(lr_mult=10.0, decay_mult=0.0)}))
