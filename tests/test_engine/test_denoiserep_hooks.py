@@ -1,4 +1,5 @@
 """DenoiseRep hooks driven by a real MMEngine Runner (toy model, CPU)."""
+import glob
 import json
 import os.path as osp
 
@@ -125,3 +126,24 @@ class TestHooks(RunnerTestCase):
         runner = self.build_runner(cfg)
         with pytest.raises(TypeError, match='DenoiseRepWrapper'):
             runner.train()
+
+
+@pytest.mark.parametrize('config', sorted(
+    glob.glob(osp.join(osp.dirname(__file__), '..', '..', 'configs', 'denoiserep', '*',
+                       'denoiserep-alternating_*.py'))))
+def test_real_alternating_configs_optimize_every_parameter(config):
+    """The zoo's alternating configs use the default optimizer constructor (paramwise_cfg
+    included): every parameter, task model and denoisers, is in the optimizer."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+
+    from mmdenoise.apis import build_model_from_cfg
+    cfg = Config.fromfile(config)
+    assert 'constructor' not in cfg.optim_wrapper
+    model = build_model_from_cfg(cfg)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    optimized = {id(p) for g in optim.param_groups for p in g['params']}
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert any('.denoiser.' in n for n in trainable) and any('.denoiser.' not in n
+                                                             for n in trainable)
+    assert all(id(p) in optimized for p in model.parameters() if p.requires_grad)

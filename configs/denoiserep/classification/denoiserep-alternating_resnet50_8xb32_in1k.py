@@ -8,15 +8,12 @@ _base_ = './denoiserep-label-free_resnet50_8xb32_in1k.py'
 
 model = dict(mode='alternating', noise_loss_weight=0.1)
 
-# The phase hook freezes the task model or the denoisers in turn, so the optimizer
-# must hold every parameter whatever its requires_grad when it is built:
-# DefaultOptimWrapperConstructor with a paramwise_cfg drops frozen ones; mmseg's
-# ForceDefaultOptimWrapperConstructor keeps them (parameters frozen at build time
-# get the base lr).
+# The phase hook freezes the task model or the denoisers in turn. The wrapper builds with every
+# parameter trainable (the first phase is set by the hook at the start of training), so the
+# default optimizer constructor, paramwise_cfg included, puts all of them in the optimizer.
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    constructor='mmseg.ForceDefaultOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.01),
     paramwise_cfg=dict(custom_keys={'.denoiser.': dict(lr_mult=10.0, decay_mult=0.0)}))
 
