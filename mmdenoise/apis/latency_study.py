@@ -144,13 +144,23 @@ def _call(model, inputs, samples):
 def run_case(name: str, repeats: int = 10, warmup: int = 2, feature_steps: int = 15,
              input_shape: Optional[Sequence[int]] = None, root: Optional[str] = None,
              printer: Callable[[str], None] = print) -> Dict[str, Any]:
-    """Measure one case of :data:`CASES`; returns a dict with ``latency`` (measure_latency's
-    result), ``params`` / ``flops`` per variant, ``input_shape`` and ``max_rel_err``."""
-    from mmdenoise.denoiserep.testing import max_rel_error
+    """Measure one case of :data:`CASES` (see :func:`run_config`)."""
     config, default_shape = CASES[name]
-    config = osp.join(root or repo_root(), config)
+    root = root or repo_root()
+    res = run_config(osp.join(root, config), input_shape or default_shape, repeats, warmup,
+                     feature_steps)
+    res.update(case=name, config=config)
+    return res
+
+
+def run_config(config: str, input_shape: Optional[Sequence[int]] = None, repeats: int = 10,
+               warmup: int = 2, feature_steps: int = 15) -> Dict[str, Any]:
+    """Measure the four :data:`VARIANTS` of a DenoiseRep ``config``; returns a dict with
+    ``latency`` (measure_latency's result), ``params`` / ``flops`` per variant, ``input_shape``
+    and ``max_rel_err`` (fused vs unfused outputs)."""
+    from mmdenoise.denoiserep.testing import max_rel_error
     models, deploy_cfg = build_models(config)
-    shape = tuple(input_shape or default_shape or config_input_shape(deploy_cfg))
+    shape = tuple(input_shape or config_input_shape(deploy_cfg))
     samples = _dummy_data_samples(deploy_cfg, shape)
     inputs = torch.randn(1, 3, *shape)
     models['denoiserep_minus'] = _FeatureDenoised(
@@ -162,9 +172,9 @@ def run_case(name: str, repeats: int = 10, warmup: int = 2, feature_steps: int =
     flops = {v: tensor_mode_flops(m, inputs, samples) for v, m in models.items()}
     latency = measure_latency({v: (lambda x, m=models[v]: _call(m, x, samples))
                                for v in VARIANTS}, inputs, repeats=repeats, warmup=warmup)
-    return dict(case=name, config=osp.relpath(config, root or repo_root()),
-                input_shape=f'{shape[0]}x{shape[1]}', params=params, flops=flops,
-                latency=latency, max_rel_err=err, feature_steps=feature_steps)
+    return dict(case=osp.basename(config), config=config, input_shape=f'{shape[0]}x{shape[1]}',
+                params=params, flops=flops, latency=latency, max_rel_err=err,
+                feature_steps=feature_steps)
 
 
 def format_case(res: Dict[str, Any]) -> str:

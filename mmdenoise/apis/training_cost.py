@@ -87,12 +87,23 @@ def build_pair(config: str, seed: int = 0):
 
 def run_case(name: str, repeats: int = 10, warmup: int = 2,
              batch_size: Optional[int] = None, root: Optional[str] = None) -> Dict[str, Any]:
+    """Measure one case of :data:`CASES` (see :func:`run_config`)."""
     config, default_batch, instances, default_shape = CASES[name]
-    config = osp.join(root or repo_root(), config)
+    res = run_config(osp.join(root or repo_root(), config), batch_size or default_batch,
+                     instances, default_shape, repeats, warmup)
+    res.update(case=name, config=config)
+    return res
+
+
+def run_config(config: str, batch_size: int, instances: Optional[int] = None,
+               input_shape: Optional[Sequence[int]] = None, repeats: int = 10,
+               warmup: int = 2) -> Dict[str, Any]:
+    """Time ``train_step`` of the label-free wrapper of ``config`` against plain fine-tuning of
+    its deploy model; returns ``latency``, ``trainable`` counts, ``input_shape``,
+    ``batch_size``."""
     wrapper, wrapper_optim, plain, plain_optim, deploy_cfg = build_pair(config)
-    shape = tuple(default_shape or config_input_shape(deploy_cfg))
-    batch = synthetic_batch(batch_size or default_batch, shape, _num_classes(deploy_cfg.model),
-                            instances)
+    shape = tuple(input_shape or config_input_shape(deploy_cfg))
+    batch = synthetic_batch(batch_size, shape, _num_classes(deploy_cfg.model), instances)
     trainable = {
         'fine_tune': sum(p.numel() for p in plain.parameters() if p.requires_grad),
         'label_free': sum(p.numel() for p in wrapper.parameters() if p.requires_grad),
@@ -102,9 +113,9 @@ def run_case(name: str, repeats: int = 10, warmup: int = 2,
         'label_free': lambda data: wrapper.train_step(data, wrapper_optim),
     }
     latency = measure_latency(steps, batch, repeats=repeats, warmup=warmup, no_grad=False)
-    return dict(case=name, config=osp.relpath(config, root or repo_root()),
-                input_shape=f'{shape[0]}x{shape[1]}', batch_size=len(batch['inputs']),
-                trainable=trainable, latency=latency)
+    return dict(case=osp.basename(config), config=config, input_shape=f'{shape[0]}x{shape[1]}',
+                batch_size=len(batch['inputs']), trainable=trainable, latency=latency,
+                models=dict(label_free=wrapper, fine_tune=plain))
 
 
 def format_case(res: Dict[str, Any]) -> str:
