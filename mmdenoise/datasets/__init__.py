@@ -6,6 +6,7 @@ Importing this package registers everything in ``mmdenoise.registry`` (``DATASET
 from .base_reid_dataset import BaseReIDDataset, DatasetLayoutError
 from .caviar import CAVIAR
 from .concat import ReIDConcatDataset
+from .cuhk02 import CUHK02
 from .cuhk_sysu import CUHKSYSU
 from .grid import GRID
 from .ilids import ILIDS
@@ -29,5 +30,5 @@ __all__ = [
     'MSMT17',
     'VehicleID', 'VIPeR', 'PRID2011', 'GRID', 'ILIDS', 'CAVIAR', 'SYSUMM01', 'RegDB',
     'IdentitySampler', 'CrossModalityIdentitySampler', 'PackReIDInputs', 'build_mlr_dataset',
-    'PackPairedReIDInputs', 'RandomLowResolutionCopy', 'CUHKSYSU'
+    'PackPairedReIDInputs', 'RandomLowResolutionCopy', 'CUHKSYSU', 'CUHK02'
 ]

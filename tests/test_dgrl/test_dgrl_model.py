@@ -132,6 +132,42 @@ def test_denoiserep_preset_skips_sr_and_reaches_every_branch_label_free(rcan_wei
     assert find_uncalled_layers(wrapper.architecture) == []
 
 
+def test_denoiserep_fusion_is_exact_on_both_paths_and_every_branch(rcan_weights):
+    """Fused DGRL == the denoised wrapper on training pairs: the HR and SR branches (Restormer
+    blocks), the side branches and all three GALNs (``tools/fuse_checkpoint.py --verify``
+    feeds single images, which take the HR path and the main branch only)."""
+    from mmdenoise.denoiserep.testing import (flatten_outputs, perturb_denoisers,
+                                              randomize_bn_stats)
+    preset = Config.fromfile(osp.join(CONFIGS, '_base_', 'denoiserep_attach.py'))
+    arch = copy.deepcopy(TINY_DGRL)
+    arch['super_resolution']['weights'] = rcan_weights[0]
+    torch.manual_seed(0)
+    wrapper = MODELS.build(dict(type='mmdenoise.DenoiseRepWrapper', architecture=arch,
+                                mode='label_augmented', attach=preset.denoiserep_attach))
+    wrapper.init_weights()
+    perturb_denoisers(wrapper, seed=1, scale=0.5)
+    randomize_bn_stats(wrapper, seed=2)
+    wrapper.eval()
+    inputs = pair_batch(wrapper.architecture)['inputs']
+    with torch.no_grad():
+        reference = wrapper(inputs, mode='tensor')
+        fused = wrapper.fuse()
+        out = fused(inputs, mode='tensor')
+    assert not find_denoised_layers(fused)
+    assert set(out['sr']) == {'main', 'side2', 'side3'}
+    assert len(flatten_outputs(out)) == len(flatten_outputs(reference)) == 6  # 2 paths x 3
+    for got, want in zip(flatten_outputs(out), flatten_outputs(reference)):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    # the denoisers do change the features (the check above is not vacuous)
+    fresh = MODELS.build(copy.deepcopy(arch))
+    fresh.load_state_dict(
+        {k: v for k, v in wrapper.architecture.state_dict().items() if '.denoiser.' not in k})
+    with torch.no_grad():
+        without = fresh.eval()(inputs, mode='tensor')
+    assert (without['sr']['side3'] - reference['sr']['side3']).abs().max() > 1e-4
+    assert set(fused.state_dict()) == set(fresh.state_dict())
+
+
 def test_imagenet_resnet_initialises_the_trunk_and_both_stems(tmp_path):
     """The configs' ``Pretrained`` init (an mmpretrain ResNet checkpoint, prefix 'backbone.')
     fills the shared stages and the stem of each branch; the stem keys are not expected by the

@@ -6,7 +6,8 @@ _base_ = ['../../../reid/_base_/datasets/reid_256x128_pipelines.py']
 
 # --------------------------------------------------------------------------- sources
 # training identities (the head's num_classes is their sum over a config's sources)
-num_ids = dict(market1501=751, dukemtmc=702, cuhk03=767, msmt17=1041, cuhk_sysu=11934)
+num_ids = dict(market1501=751, dukemtmc=702, cuhk02=1816, cuhk03=767, msmt17=1041,
+               cuhk_sysu=11934)
 market1501_train = dict(type='mmdenoise.Market1501', data_root='data/market1501', split='train')
 dukemtmc_train = dict(type='mmdenoise.DukeMTMCReID', data_root='data/dukemtmc-reid',
                       split='train')
@@ -15,6 +16,7 @@ cuhk03_train = dict(type='mmdenoise.CUHK03NP', data_root='data/cuhk03-np', subse
                     split='train')
 msmt17_train = dict(type='mmdenoise.MSMT17', data_root='data/msmt17', split='train')
 cuhk_sysu_train = dict(type='mmdenoise.CUHKSYSU', data_root='data/cuhk-sysu', split='train')
+cuhk02_train = dict(type='mmdenoise.CUHK02', data_root='data/cuhk02', split='train')
 
 train_dataloader = dict(
     batch_size=64,
