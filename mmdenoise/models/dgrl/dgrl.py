@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
 from mmdenoise.registry import MODELS
+from ..reid.reid_model import pack_features
 
 LOW_RESOLUTION_MODES = ('query', 'all', 'none')
 TEST_FEATURES = ('before_bn', 'after_bn')
@@ -249,11 +249,4 @@ class DGRL(BaseModel):
             if feats is None:
                 feats = out.new_zeros(inputs.shape[0], out.shape[1])
             feats[mask] = out
-        if self.test_cfg['normalize']:
-            feats = F.normalize(feats, dim=1)
-        if data_samples is None:
-            from mmpretrain.structures import DataSample
-            data_samples = [DataSample() for _ in range(len(feats))]
-        for sample, feat in zip(data_samples, feats):
-            sample.set_field(feat.detach(), 'pred_feature', field_type='data')
-        return data_samples
+        return pack_features(feats, data_samples, self.test_cfg['normalize'])

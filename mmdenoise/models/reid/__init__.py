@@ -2,9 +2,9 @@
 from .backbones import InstanceBatchNorm, TransReIDViT
 from .heads import BNNeckHead
 from .losses import CenterLoss, TripletLoss, WeightedRegularizedTripletLoss, pairwise_euclidean
-from .reid_model import ReIDModel
+from .reid_model import ReIDModel, pack_features
 
 __all__ = [
-    'ReIDModel', 'BNNeckHead', 'TransReIDViT', 'InstanceBatchNorm', 'TripletLoss',
+    'ReIDModel', 'pack_features', 'BNNeckHead', 'TransReIDViT', 'InstanceBatchNorm', 'TripletLoss',
     'WeightedRegularizedTripletLoss', 'CenterLoss', 'pairwise_euclidean'
 ]

@@ -82,11 +82,20 @@ class ReIDModel(BaseModel):
         feats = self._test_feature(inputs)
         if self.test_cfg['flip']:
             feats = (feats + self._test_feature(inputs.flip(3))) / 2
-        if self.test_cfg['normalize']:
-            feats = F.normalize(feats, dim=1)
-        if data_samples is None:
-            from mmpretrain.structures import DataSample
-            data_samples = [DataSample() for _ in range(len(feats))]
-        for sample, feat in zip(data_samples, feats):
-            sample.set_field(feat.detach(), 'pred_feature', field_type='data')
-        return data_samples
+        return pack_features(feats, data_samples, self.test_cfg['normalize'])
+
+
+def pack_features(feats: torch.Tensor, data_samples: Optional[List] = None,
+                  normalize: bool = False) -> List:
+    """Write one feature per sample into ``pred_feature`` (what
+    :class:`mmdenoise.ReIDMetric` reads), L2-normalised first if ``normalize``; makes mmpretrain
+    ``DataSample`` objects when ``data_samples`` is None. Shared by every ReID model's
+    ``predict``."""
+    if normalize:
+        feats = F.normalize(feats, dim=1)
+    if data_samples is None:
+        from mmpretrain.structures import DataSample
+        data_samples = [DataSample() for _ in range(len(feats))]
+    for sample, feat in zip(data_samples, feats):
+        sample.set_field(feat.detach(), 'pred_feature', field_type='data')
+    return data_samples

@@ -3,11 +3,11 @@ import copy
 from typing import Dict, List, Optional
 
 import torch
-import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModel, BaseModule
 
 from mmdenoise.registry import MODELS
+from ..reid.reid_model import pack_features
 from .modality import infrared_mask, route_by_modality
 
 
@@ -185,8 +185,4 @@ class DSELACFP(BaseModel):
         feats = self._test_feature(inputs, infrared)
         if self.test_cfg['flip']:
             feats = (feats + self._test_feature(inputs.flip(3), infrared)) / 2
-        if self.test_cfg['normalize']:
-            feats = F.normalize(feats, dim=1)
-        for sample, feat in zip(data_samples, feats):
-            sample.set_field(feat.detach(), 'pred_feature', field_type='data')
-        return data_samples
+        return pack_features(feats, data_samples, self.test_cfg['normalize'])
