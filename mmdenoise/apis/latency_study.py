@@ -42,19 +42,21 @@ CASES = {
 VARIANTS = ('baseline', 'denoiserep_fused', 'denoiserep_minus', 'denoiserep_unfused')
 
 
-def _no_init(model_cfg: dict) -> dict:
-    """``model_cfg`` with every ``init_cfg`` / ``pretrained`` removed (no download)."""
-    if isinstance(model_cfg, dict):
-        out = {}
-        for key, value in model_cfg.items():
-            if key in ('init_cfg', 'pretrained'):
-                out[key] = None
-            else:
-                out[key] = _no_init(value)
-        return type(model_cfg)(out) if not isinstance(model_cfg, dict) else out
-    if isinstance(model_cfg, (list, tuple)):
-        return type(model_cfg)(_no_init(v) for v in model_cfg)
-    return model_cfg
+def _no_init(model_cfg):
+    """``model_cfg`` (a ``ConfigDict``, as MMEngine models expect: mmdet reads ``train_cfg.rpn``)
+    with every ``init_cfg`` / ``pretrained`` set to None (no download)."""
+    from mmengine.config import ConfigDict
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: (None if k in ('init_cfg', 'pretrained') else strip(v))
+                    for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(strip(v) for v in value)
+        return value
+
+    plain = model_cfg.to_dict() if hasattr(model_cfg, 'to_dict') else model_cfg
+    return ConfigDict(strip(plain))
 
 
 def build_models(config: str, seed: int = 0) -> Tuple[Dict[str, nn.Module], Any]:
@@ -74,7 +76,7 @@ def build_models(config: str, seed: int = 0) -> Tuple[Dict[str, nn.Module], Any]
     scope = cfg.get('default_scope', 'mmdenoise')
     torch.manual_seed(seed)
     with DefaultScope.overwrite_default_scope(scope):
-        model_cfg = _no_init(cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else cfg.model)
+        model_cfg = _no_init(cfg.model)
         if cfg.get('data_preprocessor') is not None and 'data_preprocessor' not in model_cfg:
             model_cfg['data_preprocessor'] = copy.deepcopy(cfg.data_preprocessor)
         wrapper = revert_sync_batchnorm(MODELS.build(model_cfg))
@@ -85,7 +87,7 @@ def build_models(config: str, seed: int = 0) -> Tuple[Dict[str, nn.Module], Any]
 
     def plain_model():
         with DefaultScope.overwrite_default_scope(deploy_scope):
-            dcfg = _no_init(deploy_cfg.model.to_dict())
+            dcfg = _no_init(deploy_cfg.model)
             if deploy_cfg.get('data_preprocessor') is not None and 'data_preprocessor' not in dcfg:
                 dcfg['data_preprocessor'] = copy.deepcopy(deploy_cfg.data_preprocessor)
             return revert_sync_batchnorm(MODELS.build(dcfg)).eval()
@@ -100,27 +102,32 @@ def build_models(config: str, seed: int = 0) -> Tuple[Dict[str, nn.Module], Any]
 
 
 class _FeatureDenoised(nn.Module):
-    """The baseline with a DenoiseRep- feature denoiser on its backbone's last output."""
+    """The baseline with a DenoiseRep- feature denoiser on its final feature: the neck's output
+    when it is a vector (classifiers' pooled feature), else the backbone's last output (the CLS
+    vector of a ReID ViT; the last feature map of detectors and segmentors, denoised per
+    position)."""
 
     def __init__(self, model: nn.Module, steps: int, example: torch.Tensor, samples):
         super().__init__()
         from mmdenoise.denoiserep import FeatureDenoiser
         self.model = model
         captured = {}
-        handle = model.backbone.register_forward_hook(
-            lambda m, i, o: captured.__setitem__('out', o))
+        parts = [p for p in ('neck', 'backbone') if getattr(model, p, None) is not None]
+        handles = [getattr(model, p).register_forward_hook(
+            lambda m, i, o, p=p: captured.__setitem__(p, o)) for p in parts]
         with torch.no_grad():
             _call(model, example, samples)
-        handle.remove()
-        last = captured['out']
-        last = last[-1] if isinstance(last, (tuple, list)) else last
-        while isinstance(last, (tuple, list)):  # mmpretrain ViT: (patch tokens, cls) pairs
-            last = last[-1]
+        for handle in handles:
+            handle.remove()
+        part = next(p for p in parts if p in captured and _last(captured[p]).dim() == 2) \
+            if any(p in captured and _last(captured[p]).dim() == 2 for p in parts) else 'backbone'
+        last = _last(captured[part])
         channel_dim = 1 if last.dim() == 4 else -1
         dim = last.shape[channel_dim]
+        self.where = part
         self.denoiser = FeatureDenoiser(dim, inference_steps=steps, channel_dim=channel_dim)
         self.denoiser.eval()
-        model.backbone.register_forward_hook(self._denoise_last)
+        getattr(model, part).register_forward_hook(self._denoise_last)
 
     def _denoise_last(self, module, inputs, output):
         if isinstance(output, tuple):
@@ -133,6 +140,12 @@ class _FeatureDenoised(nn.Module):
         if data_samples is not None:
             return self.model(inputs, data_samples, mode=mode)
         return self.model(inputs, mode=mode)
+
+
+def _last(output):
+    while isinstance(output, (tuple, list)):  # multi-level outputs; mmpretrain ViT pairs
+        output = output[-1]
+    return output
 
 
 def _call(model, inputs, samples):
@@ -158,29 +171,32 @@ def run_config(config: str, input_shape: Optional[Sequence[int]] = None, repeats
     """Measure the four :data:`VARIANTS` of a DenoiseRep ``config``; returns a dict with
     ``latency`` (measure_latency's result), ``params`` / ``flops`` per variant, ``input_shape``
     and ``max_rel_err`` (fused vs unfused outputs)."""
-    from mmdenoise.denoiserep.testing import max_rel_error
+    from .fuse_checkpoint import compare_models
     models, deploy_cfg = build_models(config)
     shape = tuple(input_shape or config_input_shape(deploy_cfg))
     samples = _dummy_data_samples(deploy_cfg, shape)
     inputs = torch.randn(1, 3, *shape)
     models['denoiserep_minus'] = _FeatureDenoised(
         copy.deepcopy(models['baseline']), feature_steps, inputs, samples).eval()
-    with torch.no_grad():
-        err = max_rel_error(_call(models['denoiserep_fused'], inputs, samples),
-                            _call(models['denoiserep_unfused'], inputs, samples))
+    # tools/fuse_checkpoint.py --verify's comparison (two-stage detectors: the heads on fixed
+    # proposals, since proposals after NMS may differ by near-ties)
+    err = compare_models(models['denoiserep_unfused'], models['denoiserep_fused'],
+                         shape)['max_rel_err']
     params = {v: sum(p.numel() for p in m.parameters()) for v, m in models.items()}
     flops = {v: tensor_mode_flops(m, inputs, samples) for v, m in models.items()}
     latency = measure_latency({v: (lambda x, m=models[v]: _call(m, x, samples))
                                for v in VARIANTS}, inputs, repeats=repeats, warmup=warmup)
     return dict(case=osp.basename(config), config=config, input_shape=f'{shape[0]}x{shape[1]}',
                 params=params, flops=flops, latency=latency, max_rel_err=err,
-                feature_steps=feature_steps)
+                feature_steps=feature_steps,
+                feature_denoiser_on=models['denoiserep_minus'].where)
 
 
 def format_case(res: Dict[str, Any]) -> str:
     lat = res['latency']
     lines = [f"{res['case']} ({res['input_shape']}, {res['config']}); fused vs unfused max rel "
-             f"err {res['max_rel_err']:.2e}",
+             f"err {res['max_rel_err']:.2e}; DenoiseRep-: T'={res['feature_steps']} on the "
+             f"{res['feature_denoiser_on']} output",
              f"  {'variant':<20} {'params':>12} {'GFLOPs':>9} {'median ms':>10} "
              f"{'ratio':>6} {'ratio IQR':>13}"]
     for v in VARIANTS:
@@ -193,15 +209,19 @@ def format_case(res: Dict[str, Any]) -> str:
 
 def markdown_rows(results: Sequence[Dict[str, Any]]) -> str:
     lines = ['| model | input | params baseline / fused | GFLOPs baseline / fused / DenoiseRep- '
-             '| fused / baseline latency | DenoiseRep- / baseline | unfused / baseline '
+             '| DenoiseRep- on '
+             '| fused / baseline latency (IQR) | DenoiseRep- / baseline | unfused / baseline '
              '| fused vs unfused max rel err |',
-             '|---|---|---|---|---|---|---|---|']
+             '|---|---|---|---|---|---|---|---|---|']
     for res in results:
         p, f, lat = res['params'], res['flops'], res['latency']
         lines.append(
             f"| {res['case']} | {res['input_shape']} | {p['baseline']:,} / "
             f"{p['denoiserep_fused']:,} | {f['baseline'] / 1e9:.3f} / "
             f"{f['denoiserep_fused'] / 1e9:.3f} / {f['denoiserep_minus'] / 1e9:.3f} | "
-            f"{lat['denoiserep_fused']['ratio']:.3f} | {lat['denoiserep_minus']['ratio']:.3f} | "
+            f"{res['feature_denoiser_on']} | "
+            f"{lat['denoiserep_fused']['ratio']:.3f} ({lat['denoiserep_fused']['ratio_iqr'][0]:.2f}"
+            f"-{lat['denoiserep_fused']['ratio_iqr'][1]:.2f}) | "
+            f"{lat['denoiserep_minus']['ratio']:.3f} | "
             f"{lat['denoiserep_unfused']['ratio']:.3f} | {res['max_rel_err']:.1e} |")
     return '\n'.join(lines)

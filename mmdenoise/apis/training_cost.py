@@ -52,8 +52,10 @@ def _num_classes(model_cfg) -> int:
     return int(head.get('num_classes', 10))
 
 
-def build_pair(config: str, seed: int = 0):
-    """``(wrapper, its optim wrapper, plain model, its optim wrapper, deploy cfg)``."""
+def build_pair(config: str, seed: int = 0, loss_sample_ratio: Optional[float] = None):
+    """``(wrapper, its optim wrapper, plain model, its optim wrapper, deploy cfg)``; with
+    ``loss_sample_ratio``, the wrapper's denoisers compute their noise loss on that share of the
+    feature positions (``attach.loss_sample_ratio``)."""
     from mmengine.config import Config
     from mmengine.model import revert_sync_batchnorm
     from mmengine.optim import build_optim_wrapper
@@ -65,10 +67,12 @@ def build_pair(config: str, seed: int = 0):
     if cfg.model.get('mode') != 'label_free':
         raise ValueError(f'{config}: not a label-free DenoiseRep config')
     deploy_cfg = Config.fromfile(osp.normpath(osp.join(osp.dirname(config), cfg.deploy_config)))
+    if loss_sample_ratio is not None:
+        cfg.model.attach.loss_sample_ratio = loss_sample_ratio
     torch.manual_seed(seed)
 
     def build(c, scope):
-        model_cfg = _no_init(c.model.to_dict())
+        model_cfg = _no_init(c.model)
         if c.get('data_preprocessor') is not None and 'data_preprocessor' not in model_cfg:
             model_cfg['data_preprocessor'] = copy.deepcopy(c.data_preprocessor)
         with DefaultScope.overwrite_default_scope(scope):
@@ -97,46 +101,50 @@ def run_case(name: str, repeats: int = 10, warmup: int = 2,
 
 def run_config(config: str, batch_size: int, instances: Optional[int] = None,
                input_shape: Optional[Sequence[int]] = None, repeats: int = 10,
-               warmup: int = 2) -> Dict[str, Any]:
+               warmup: int = 2, sampled_ratio: Optional[float] = 0.25) -> Dict[str, Any]:
     """Time ``train_step`` of the label-free wrapper of ``config`` against plain fine-tuning of
-    its deploy model; returns ``latency``, ``trainable`` counts, ``input_shape``,
-    ``batch_size``."""
+    its deploy model (and, with ``sampled_ratio``, of the wrapper with
+    ``attach.loss_sample_ratio=sampled_ratio`` as ``label_free_sampled``); returns ``latency``,
+    ``trainable`` counts, ``input_shape``, ``batch_size``, ``models``."""
     wrapper, wrapper_optim, plain, plain_optim, deploy_cfg = build_pair(config)
     shape = tuple(input_shape or config_input_shape(deploy_cfg))
     batch = synthetic_batch(batch_size, shape, _num_classes(deploy_cfg.model), instances)
-    trainable = {
-        'fine_tune': sum(p.numel() for p in plain.parameters() if p.requires_grad),
-        'label_free': sum(p.numel() for p in wrapper.parameters() if p.requires_grad),
-    }
-    steps = {
-        'fine_tune': lambda data: plain.train_step(data, plain_optim),
-        'label_free': lambda data: wrapper.train_step(data, wrapper_optim),
-    }
+    models = dict(fine_tune=plain, label_free=wrapper)
+    optims = dict(fine_tune=plain_optim, label_free=wrapper_optim)
+    if sampled_ratio is not None:
+        sampled, sampled_optim, _, _, _ = build_pair(config, loss_sample_ratio=sampled_ratio)
+        models['label_free_sampled'], optims['label_free_sampled'] = sampled, sampled_optim
+    trainable = {k: sum(p.numel() for p in m.parameters() if p.requires_grad)
+                 for k, m in models.items()}
+    steps = {k: (lambda data, k=k: models[k].train_step(data, optims[k])) for k in models}
     latency = measure_latency(steps, batch, repeats=repeats, warmup=warmup, no_grad=False)
     return dict(case=osp.basename(config), config=config, input_shape=f'{shape[0]}x{shape[1]}',
                 batch_size=len(batch['inputs']), trainable=trainable, latency=latency,
-                models=dict(label_free=wrapper, fine_tune=plain))
+                models=models, sampled_ratio=sampled_ratio)
 
 
 def format_case(res: Dict[str, Any]) -> str:
     lat = res['latency']
     lines = [f"{res['case']} (batch {res['batch_size']} x {res['input_shape']}, {res['config']})",
-             f"  {'step':<12} {'trainable':>12} {'median s':>9} {'ratio':>6}"]
-    for step in ('fine_tune', 'label_free'):
-        lines.append(f"  {step:<12} {res['trainable'][step]:>12,} {lat[step]['median']:>9.3f} "
+             f"  {'step':<20} {'trainable':>12} {'median s':>9} {'ratio':>6}"]
+    for step in lat['order']:
+        lines.append(f"  {step:<20} {res['trainable'][step]:>12,} {lat[step]['median']:>9.3f} "
                      f"{lat[step]['ratio']:>6.3f}")
     return '\n'.join(lines)
 
 
 def markdown_rows(results: Sequence[Dict[str, Any]]) -> str:
     lines = ['| model | batch | trainable fine-tune / label-free | step s fine-tune / label-free '
-             '| label-free / fine-tune |', '|---|---|---|---|---|']
+             '| label-free / fine-tune | label-free, loss on 1/4 of the positions / fine-tune |',
+             '|---|---|---|---|---|---|']
     for r in results:
         lat, tr = r['latency'], r['trainable']
+        sampled = (f"{lat['label_free_sampled']['ratio']:.3f}" if 'label_free_sampled' in lat
+                   else '—')
         lines.append(f"| {r['case']} | {r['batch_size']} x {r['input_shape']} | "
                      f"{tr['fine_tune']:,} / {tr['label_free']:,} | "
                      f"{lat['fine_tune']['median']:.3f} / {lat['label_free']['median']:.3f} | "
-                     f"{lat['label_free']['ratio']:.3f} |")
+                     f"{lat['label_free']['ratio']:.3f} | {sampled} |")
     return '\n'.join(lines)
 
 

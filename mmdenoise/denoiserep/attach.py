@@ -124,7 +124,8 @@ def attach_denoisers(model: nn.Module,
                      bn_map: Optional[Dict[str, str]] = None,
                      loss_reduction: str = 'mean',
                      time_hidden_dim: Optional[int] = None,
-                     init_std: float = 0.02) -> List[DenoisedLayer]:
+                     init_std: float = 0.02,
+                     loss_sample_ratio: float = 1.0) -> List[DenoisedLayer]:
     """Attach a :class:`LayerDenoiser` to every chosen layer of ``model`` (in place).
 
     Args:
@@ -148,6 +149,8 @@ def attach_denoisers(model: nn.Module,
             BatchNorm to fold into really consumes its layer's output.
         bn_map: explicit ``{layer_name: batchnorm_name}`` for the folding.
         init_std: std of the initial ``Wd``.
+        loss_sample_ratio: fraction of each feature's positions (tokens / pixels) the noise loss
+            is computed on during training (an unbiased estimate, cheaper; default 1: all).
 
     Returns:
         list[DenoisedLayer]: one record per attached layer, in step order (highest step first).
@@ -239,7 +242,8 @@ def attach_denoisers(model: nn.Module,
             channels, steps=steps, side=side, layer_name=name, fold_norm=fold, groups=groups,
             channel_dim=1 if is_conv else -1, schedule=schedule, constant_free=constant_free,
             time_embed_dim=time_embed_dim, time_hidden_dim=time_hidden_dim, loss=loss,
-            loss_reduction=loss_reduction, init_std=init_std)
+            loss_reduction=loss_reduction, init_std=init_std,
+            loss_sample_ratio=loss_sample_ratio)
         denoiser.to(device=layer.weight.device, dtype=layer.weight.dtype)
         denoiser.train(layer.training)
         layer.add_module('denoiser', denoiser)

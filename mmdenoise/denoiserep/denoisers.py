@@ -234,7 +234,10 @@ class LayerDenoiser(NoisePredictor):
       denoised feature.
 
     The noise loss draws one of the layer's steps per sample and is computed on the detached
-    feature unless ``detach_features`` is False.
+    feature unless ``detach_features`` is False. With ``loss_sample_ratio < 1`` it is computed on
+    a random subset of the feature's positions (tokens / pixels, all channels of each): an
+    unbiased estimate of the same loss (rescaled for ``'sum'``) at a fraction of the denoisers'
+    training cost; eval and fusion are unaffected.
 
     Args:
         channels, groups, channel_dim, schedule, constant_free, ...: see :class:`NoisePredictor`.
@@ -243,11 +246,18 @@ class LayerDenoiser(NoisePredictor):
         layer_name (str): name of the wrapped layer (for messages).
         fold_norm (tuple, optional): ``(levels_up, path)`` of the BatchNorm that takes the
             constant of a bias-free layer, relative to the wrapped layer.
+        loss_sample_ratio (float): fraction of the feature's positions the noise loss is
+            computed on, in ``(0, 1]`` (default 1: all).
     """
 
     def __init__(self, channels: int, steps: Sequence[int], side: str = 'output',
-                 layer_name: str = '', fold_norm: Optional[tuple] = None, **kwargs):
+                 layer_name: str = '', fold_norm: Optional[tuple] = None,
+                 loss_sample_ratio: float = 1.0, **kwargs):
         super().__init__(channels, **kwargs)
+        if not 0.0 < float(loss_sample_ratio) <= 1.0:
+            raise ValueError(f'{layer_name}: loss_sample_ratio must be in (0, 1], got '
+                             f'{loss_sample_ratio}')
+        self.loss_sample_ratio = float(loss_sample_ratio)
         steps = tuple(int(s) for s in steps)
         if not steps or any(a - b != 1 for a, b in zip(steps, steps[1:])):
             raise ValueError(f'{layer_name}: steps must be consecutive and decreasing, got {steps}')
@@ -298,10 +308,29 @@ class LayerDenoiser(NoisePredictor):
                     f'{self.layer_name}: {len(self._pending_losses)} noise losses were recorded '
                     'and never collected; call collect_noise_losses(model) after each training '
                     'forward (or put the model in eval mode when only running inference)')
-            self._pending_losses.append(self.noise_loss(y0, random_steps(self.steps, y0)))
+            self._pending_losses.append(self._sampled_noise_loss(y0))
             if self.mode == 'label_free':
                 return feature
         return self.denoise(feature)
+
+    def sample_positions(self, y: torch.Tensor) -> torch.Tensor:
+        """``y`` as ``(positions, C)`` rows, a random ``loss_sample_ratio`` of them (at least
+        one); ``y`` itself when the ratio is 1 or ``y`` has no positions beyond its channels."""
+        if self.loss_sample_ratio >= 1.0 or y.dim() < 2:
+            return y
+        rows = y.movedim(self.channel_dim, -1).reshape(-1, y.shape[self.channel_dim])
+        keep = max(1, int(round(self.loss_sample_ratio * rows.shape[0])))
+        return rows[torch.randperm(rows.shape[0], device=rows.device)[:keep]]
+
+    def _sampled_noise_loss(self, y0: torch.Tensor) -> torch.Tensor:
+        rows = self.sample_positions(y0)
+        if rows is y0:
+            return self.noise_loss(y0, random_steps(self.steps, y0))
+        # rows are (M, C): channels on dim 1 == dim -1, whatever the layer's channel_dim
+        loss = self.noise_loss(rows, random_steps(self.steps, rows))
+        if self.loss_reduction == 'sum':
+            loss = loss * (y0.numel() / rows.numel())
+        return loss
 
     def pop_losses(self) -> list:
         """The noise losses recorded since the last call (and forget them)."""

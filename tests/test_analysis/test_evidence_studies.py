@@ -38,7 +38,11 @@ def test_training_cost_steps_the_right_parameters():
     res = training_cost_of(DEMO, batch_size=4, input_shape=(28, 28), repeats=1, warmup=1)
     wrapper, plain = res['models']['label_free'], res['models']['fine_tune']
     denoiser = sum(p.numel() for n, p in wrapper.named_parameters() if '.denoiser.' in n)
-    assert res['trainable'] == dict(fine_tune=703386, label_free=denoiser)
+    assert res['trainable'] == dict(fine_tune=703386, label_free=denoiser,
+                                    label_free_sampled=denoiser)
+    sampled = res['models']['label_free_sampled']
+    assert {m.loss_sample_ratio for n, m in sampled.named_modules() if n.endswith('.denoiser')} \
+        == {0.25}
     # both started from the same weights; the label-free steps left the task model as it was,
     # the fine-tuning steps changed it
     start = {k: v for k, v in wrapper.architecture.state_dict().items() if '.denoiser.' not in k}

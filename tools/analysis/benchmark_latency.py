@@ -18,8 +18,10 @@ from mmdenoise.apis.latency_study import CASES, format_case, markdown_rows, run_
 NOTES = ('CPU, batch 1, `tensor` mode (no post-processing), random weights (latency and FLOPs do '
          'not depend on the values), 4 models timed interleaved, ratios paired per repeat '
          '(medians). *fused*: the deploy config loaded with strict=True from the fused weights; '
-         "*DenoiseRep-*: the baseline plus a feature denoiser on the backbone's last output, "
-         "T' reverse steps at inference (the paper reports +15 % for it); *unfused*: the "
+         "*DenoiseRep-*: the baseline plus a feature denoiser on the final feature (the pooled "
+         "vector of classifiers and ReID models; the last backbone map of detectors and "
+         "segmentors, per position), T' = 15 reverse steps at inference (the paper reports +15 % "
+         "for it on ReID); *unfused*: the "
          'training-time wrapper in eval mode. Target: fused / baseline 1.00 within noise, '
          'identical parameters and FLOPs.')
 

@@ -17,7 +17,10 @@ NOTES = ('CPU, synthetic batch, one full `train_step` (preprocessing, forward, l
          'optimizer step) of each, timed interleaved, ratio paired per repeat (median). '
          '*fine-tune*: the plain task model of the deploy config with its own optimizer, every '
          'parameter trainable; *label-free*: the DenoiseRep wrapper of the config (task model '
-         'frozen, only the denoisers learn). Target: label-free / fine-tune <= 1.3.')
+         'frozen, only the denoisers learn; the config as it is, the noise loss on every feature '
+         'position); *loss on 1/4 of the positions*: the same wrapper with '
+         '`attach.loss_sample_ratio=0.25` (an unbiased estimate of the same loss on a random '
+         'quarter of the tokens / pixels of each feature). Target: label-free / fine-tune <= 1.3.')
 
 
 def main(argv=None):
