@@ -33,6 +33,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import torch
 
 from mmdenoise.utils.checkpoint import plain_meta
+from mmdenoise.utils.io import default_permissions
 from .runner_setup import ToolError
 
 __all__ = [
@@ -198,6 +199,7 @@ def publish_checkpoint(in_file: str,
                                f'{type(err).__name__}: {err}') from err
         sha256 = file_sha256(tmp)
         final = osp.join(folder, published_name(name, sha256, date))
+        default_permissions(tmp)
         os.replace(tmp, final)  # same folder: atomic
     finally:
         if osp.exists(tmp):

@@ -7,7 +7,15 @@ import os.path as osp
 import tempfile
 from typing import Iterator
 
-__all__ = ['atomic_write']
+__all__ = ['atomic_write', 'default_permissions']
+
+
+def default_permissions(path: str) -> None:
+    """Give ``path`` the permissions a normal new file gets (``0666 & ~umask``): temporary files
+    from ``tempfile.mkstemp`` are 0600, which would make published weights unreadable to others."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 @contextlib.contextmanager
@@ -29,10 +37,7 @@ def atomic_write(path: str, overwrite: bool = True) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
-        # mkstemp makes the file 0600; give it the permissions a normal new file would get
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        default_permissions(tmp)
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):

@@ -52,6 +52,10 @@ def test_publish_strips_training_state(training_checkpoint, tmp_path):
                                         count=7, dtype='float32')
     assert type(meta['dataset_meta']['count']) is int
     assert 'mmdenoise_version' in meta
+    # readable by others like any new file (not the 0600 of its temporary file)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_publish_use_deploy_swaps_in_the_deploy_weights(training_checkpoint, tmp_path):
