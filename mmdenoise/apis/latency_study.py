@@ -119,8 +119,8 @@ class _FeatureDenoised(nn.Module):
             _call(model, example, samples)
         for handle in handles:
             handle.remove()
-        part = next(p for p in parts if p in captured and _last(captured[p]).dim() == 2) \
-            if any(p in captured and _last(captured[p]).dim() == 2 for p in parts) else 'backbone'
+        vectors = [p for p in parts if p in captured and _last(captured[p]).dim() == 2]
+        part = vectors[0] if vectors else 'backbone'
         last = _last(captured[part])
         channel_dim = 1 if last.dim() == 4 else -1
         dim = last.shape[channel_dim]
