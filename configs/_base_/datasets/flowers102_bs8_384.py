@@ -1,53 +1,10 @@
-# dataset settings: Oxford 102 Flowers (mmpretrain ``Flowers102``, 102 classes), 384 px crops.
-# Same recipe as mmpretrain's ``_base_/datasets/cub_bs8_384.py``. Layout (mmpretrain docs):
-# data/Flowers102/{jpg/*.jpg, imagelabels.mat, setid.mat}; trains on train+val
+# dataset settings: Oxford 102 Flowers (mmpretrain ``Flowers102``, 102 classes), 384 px crops:
+# mmpretrain's CUB recipe (``_base_/datasets/cub_bs8_384.py``) on this dataset. Layout (mmpretrain
+# docs): data/Flowers102/{jpg/*.jpg, imagelabels.mat, setid.mat}; trains on train+val.
+_base_ = 'mmpretrain::_base_/datasets/cub_bs8_384.py'
 dataset_type = 'Flowers102'
-data_preprocessor = dict(
-    num_classes=102,
-    # RGB format normalization parameters
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    # convert image from BGR to RGB
-    to_rgb=True,
-)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=510),
-    dict(type='RandomCrop', crop_size=384),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=510),
-    dict(type='CenterCrop', crop_size=384),
-    dict(type='PackInputs'),
-]
-
+data_preprocessor = dict(num_classes=102)
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/Flowers102',
-        split='trainval',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/Flowers102',
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-
+    dataset=dict(type=dataset_type, data_root='data/Flowers102', split='trainval'))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root='data/Flowers102', split='test'))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
