@@ -1,42 +1,14 @@
 # Tiny label-free DenoiseRep on DGRL for the tests:
 # configs/dgrl/denoiserep-label-free_dgrl_resnet50_mlr-market1501-256x128.py with the sizes,
-# data and loaders of dgrl_tiny_mlr-market1501.py (its deploy config).
-_base_ = ('../../../../configs/dgrl/'
-          'denoiserep-label-free_dgrl_resnet50_mlr-market1501-256x128.py')
-model = dict(architecture=dict(
-    num_classes=3,
-    embedding=dict(
-        backbone=dict(depth=18, base_channels=8, stem_channels=8, init_cfg=None),
-        non_local_blocks=(0, 1, 1, 0)),
-    super_resolution=dict(network=dict(n_resgroups=1, n_resblocks=1, n_feats=8, reduction=4)),
-    galn=dict(embed_dims=16, num_groups=4, gdn_hidden=8),
-))
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(num_instances=2, batch_size=4),
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='Resize', scale=(32, 64), interpolation='bicubic'),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomCrop', crop_size=(64, 32), padding=2),
-        dict(type='mmdenoise.RandomLowResolutionCopy', ratios=(2, 3, 4),
-             restore_interpolation='bicubic'),
-        dict(type='mmdenoise.PackPairedReIDInputs'),
-    ]),
-)
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='Resize', scale=(32, 64), interpolation='bicubic'),
-        dict(type='mmdenoise.PackReIDInputs'),
-    ]),
-)
+# data and loaders of _tiny_mlr.py; deploy config: dgrl_tiny_mlr-market1501.py.
+_base_ = [
+    '../../../../configs/dgrl/denoiserep-label-free_dgrl_resnet50_mlr-market1501-256x128.py',
+    './_tiny_mlr.py',
+]
+model = dict(architecture=_base_.tiny_model)
+train_dataloader = _base_.tiny_train_dataloader
+val_dataloader = _base_.tiny_val_dataloader
 test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=2, val_interval=2)
-default_hooks = dict(logger=dict(interval=1))
+train_cfg = _base_.tiny_train_cfg
+default_hooks = _base_.tiny_default_hooks
 deploy_config = './dgrl_tiny_mlr-market1501.py'

@@ -1,42 +1,13 @@
 # Tiny DGRL for the tests: configs/dgrl/dgrl_resnet50_16x3-70e_mlr-market1501-256x128.py with
-# only the sizes (ResNet-18 at width 8, tiny RCAN / GALN, 64x32 inputs, 2 ids x 2 pairs), the
-# data (train root = a generated Market layout, test root = its MLR copy, set by the tests) and
-# the loaders changed; no ImageNet weights. Also the deploy config of the tiny DenoiseRep one.
-_base_ = '../../../../configs/dgrl/dgrl_resnet50_16x3-70e_mlr-market1501-256x128.py'
-model = dict(
-    num_classes=3,
-    embedding=dict(
-        backbone=dict(depth=18, base_channels=8, stem_channels=8, init_cfg=None),
-        non_local_blocks=(0, 1, 1, 0)),
-    branch=dict(init_cfg=None),
-    super_resolution=dict(network=dict(n_resgroups=1, n_resblocks=1, n_feats=8, reduction=4)),
-    galn=dict(embed_dims=16, num_groups=4, gdn_hidden=8),
-)
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(num_instances=2, batch_size=4),
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='Resize', scale=(32, 64), interpolation='bicubic'),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomCrop', crop_size=(64, 32), padding=2),
-        dict(type='mmdenoise.RandomLowResolutionCopy', ratios=(2, 3, 4),
-             restore_interpolation='bicubic'),
-        dict(type='mmdenoise.PackPairedReIDInputs'),
-    ]),
-)
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='Resize', scale=(32, 64), interpolation='bicubic'),
-        dict(type='mmdenoise.PackReIDInputs'),
-    ]),
-)
+# only the sizes, data and loaders of _tiny_mlr.py changed (no ImageNet weights: the branch is
+# initialised randomly too). Also the deploy config of the tiny DenoiseRep one.
+_base_ = [
+    '../../../../configs/dgrl/dgrl_resnet50_16x3-70e_mlr-market1501-256x128.py',
+    './_tiny_mlr.py',
+]
+model = dict(_base_.tiny_model, branch=dict(init_cfg=None))
+train_dataloader = _base_.tiny_train_dataloader
+val_dataloader = _base_.tiny_val_dataloader
 test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=2, val_interval=2)
-default_hooks = dict(logger=dict(interval=1))
+train_cfg = _base_.tiny_train_cfg
+default_hooks = _base_.tiny_default_hooks
