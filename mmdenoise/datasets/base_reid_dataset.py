@@ -9,7 +9,9 @@ Every ReID dataset of mmdenoise is an :class:`mmengine.dataset.BaseDataset` whos
 - ``camid`` (int, 0-based, ``-1`` when the dataset has no camera ids),
 - ``split``: ``'train'``, ``'query'`` or ``'gallery'``,
 
-plus layout-specific keys (``modality``, ``trial``, ``resolution_ratio``...). A test set is a
+plus layout-specific keys (``modality``, ``trial``, ``resolution_ratio``...). A training set built
+with ``combine_all=True`` (datasets with a fixed train / test identity split only) also holds the
+test identities' query and gallery images, each record tagged with its ``source_split``. A test set is a
 single dataset holding query and gallery images; the metric separates them with ``split``.
 Protocols with several random splits or trials tag each test image with ``trial`` (``-1``: the
 image belongs to every trial, e.g. the SYSU-MM01 infrared queries).
@@ -61,24 +63,43 @@ class BaseReIDDataset(BaseDataset):
         split (str): ``'train'``, ``'test'`` (query + gallery in one dataset), ``'query'`` or
             ``'gallery'``. Defaults to ``'train'``.
         test_mode (bool, optional): Defaults to ``split != 'train'``.
+        combine_all (bool): With ``split='train'``, train on every identity of the dataset:
+            the training images plus the query and gallery images of the test identities
+            (distractors and junk left out, each image once). Test identities get the labels
+            after the training ones (training labels unchanged), kept apart from training
+            identities even where the dataset reuses the numbers (MSMT17). This is the "Com-"
+            / "combine-all" setting of the domain-generalisation protocols (torchreid's
+            ``combineall``). Only datasets with a fixed train / test split of identities
+            support it (:attr:`SUPPORTS_COMBINE_ALL`). Defaults to False.
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset` (``pipeline``,
             ``serialize_data``, ``lazy_init``, ``indices``, ``metainfo``...).
     """
 
     #: Drawing of the expected layout, shown when the folder does not match.
     LAYOUT = ''
+    #: Whether ``combine_all=True`` is meaningful: a fixed train / test split of identities
+    #: whose test records are a query and gallery of other identities.
+    SUPPORTS_COMBINE_ALL = False
 
     def __init__(self,
                  data_root: str = '',
                  split: str = 'train',
                  test_mode: Optional[bool] = None,
+                 combine_all: bool = False,
                  **kwargs):
+        name = type(self).__name__
         if split not in SPLITS:
-            raise ValueError(f'{type(self).__name__}: split must be one of {SPLITS}, '
-                             f'got {split!r}')
+            raise ValueError(f'{name}: split must be one of {SPLITS}, got {split!r}')
         if not data_root:
-            raise ValueError(f'{type(self).__name__}: data_root is required')
+            raise ValueError(f'{name}: data_root is required')
+        if combine_all and split != 'train':
+            raise ValueError(f"{name}: combine_all builds a training set (split='train'), "
+                             f'got split={split!r}')
+        if combine_all and not self.SUPPORTS_COMBINE_ALL:
+            raise ValueError(f'{name}: combine_all needs a fixed train / test split of '
+                             f'identities, which {name} does not have')
         self.split = split
+        self.combine_all = combine_all
         if test_mode is None:
             test_mode = split != 'train'
         super().__init__(data_root=data_root, test_mode=test_mode, **kwargs)
@@ -127,20 +148,45 @@ class BaseReIDDataset(BaseDataset):
     def load_test_records(self) -> List[dict]:
         raise NotImplementedError
 
+    def combine_excluded_pids(self) -> set:
+        """Test identities that ``combine_all`` leaves out (e.g. gallery distractors)."""
+        return set()
+
+    def load_combined_records(self) -> List[dict]:
+        """Training records plus each test image of a real test identity, once."""
+        records = self.load_train_records()
+        for r in records:
+            r['source_split'] = 'train'
+        self.split = 'test'  # the parsers choose their folders by split
+        try:
+            test_records = self.load_test_records()
+        finally:
+            self.split = 'train'
+        excluded, seen = self.combine_excluded_pids(), set()
+        for r in test_records:
+            if r['pid'] in excluded or r['img_path'] in seen:
+                continue
+            seen.add(r['img_path'])
+            records.append(dict(r, source_split=r['split']))
+        return records
+
     # ------------------------------------------------------------------ data list
     def load_data_list(self) -> List[dict]:
         if self.split == 'train':
-            records = self.load_train_records()
+            records = (self.load_combined_records()
+                       if self.combine_all else self.load_train_records())
             if not records:
                 raise self.layout_error('no training image found')
-            label_of = relabel_map(r['pid'] for r in records)
+            # (is a test identity, pid): test identities after the training ones, and apart
+            # from them where a dataset numbers both from 0
+            label_of = relabel_map(identity_key(r) for r in records)
             for r in records:
                 r.setdefault('camid', -1)
                 r['split'] = 'train'
-                r['gt_label'] = label_of[r['pid']]
+                r['gt_label'] = label_of[identity_key(r)]
             self._metainfo.update(
                 num_classes=len(label_of),
-                classes=tuple(str(p) for p in label_of),
+                classes=tuple(f'test/{p}' if test else str(p) for test, p in label_of),
                 num_images=len(records))
             return records
         records = self.load_test_records()
@@ -161,6 +207,12 @@ class BaseReIDDataset(BaseDataset):
             num_gallery_ids=len({r['pid'] for r in gallery}),
             trials=tuple(trials))
         return records
+
+
+def identity_key(record: dict) -> tuple:
+    """``(is a test identity, pid)``: identities of a training set built with ``combine_all``
+    are told apart by the part of the dataset they come from."""
+    return (record.get('source_split', 'train') != 'train', record['pid'])
 
 
 def relabel_map(pids: Iterable) -> Dict:

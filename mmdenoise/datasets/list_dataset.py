@@ -54,6 +54,8 @@ data_root/
     train.txt  query.txt  gallery.txt      lines: '<image path> <pid> [<camid>]'
     <data_prefix.img_path>/...             the images, paths relative to this folder"""
 
+    SUPPORTS_COMBINE_ALL = True
+
     def __init__(self,
                  data_root: str = '',
                  split: str = 'train',

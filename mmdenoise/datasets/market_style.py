@@ -49,6 +49,7 @@ data_root/
     #: Folders under ``data_root`` where the dataset may be nested (e.g. the unzip folder).
     NESTED_ROOTS = ()
     NUM_CAMERAS: Optional[int] = None
+    SUPPORTS_COMBINE_ALL = True
 
     def __init__(self,
                  data_root: str = '',
@@ -102,6 +103,9 @@ data_root/
         root = self._dataset_root()
         return (self._parse_folder(osp.join(root, self.dirs['query']), 'query') +
                 self._parse_folder(osp.join(root, self.dirs['gallery']), 'gallery'))
+
+    def combine_excluded_pids(self) -> set:
+        return set(self.distractor_pids)
 
 
 @DATASETS.register_module()

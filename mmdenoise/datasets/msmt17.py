@@ -35,6 +35,7 @@ data_root/                    (MSMT17_V1/ or MSMT17_V2/, or the folder holding i
         'V2': ('mask_train_v2', 'mask_test_v2'),
     }
     NUM_CAMERAS = 15
+    SUPPORTS_COMBINE_ALL = True
 
     def __init__(self, data_root: str = '', include_val: bool = True, **kwargs):
         self.include_val = include_val

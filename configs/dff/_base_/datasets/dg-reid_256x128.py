@@ -17,6 +17,14 @@ cuhk03_train = dict(type='mmdenoise.CUHK03NP', data_root='data/cuhk03-np', subse
 msmt17_train = dict(type='mmdenoise.MSMT17', data_root='data/msmt17', split='train')
 cuhk_sysu_train = dict(type='mmdenoise.CUHKSYSU', data_root='data/cuhk-sysu', split='train')
 cuhk02_train = dict(type='mmdenoise.CUHK02', data_root='data/cuhk02', split='train')
+# "Com-" protocols: a source's training and test identities together (combine_all: queries
+# and gallery images of the test identities added, distractors left out; CUHK-SYSU is used
+# whole in both settings). Identities: training + test.
+num_ids_all = dict(market1501=751 + 750, cuhk03=767 + 700, msmt17=1041 + 3060,
+                   cuhk_sysu=11934)
+market1501_all = dict(market1501_train, combine_all=True)
+cuhk03_all = dict(cuhk03_train, combine_all=True)
+msmt17_all = dict(msmt17_train, combine_all=True)
 
 train_dataloader = dict(
     batch_size=64,
