@@ -19,7 +19,9 @@ OpenMMLab format (``Collections`` / ``Models`` with ``Name``, ``In Collection``,
   (rendered "not yet implemented"); ``Weights: null`` means nothing is published.
 
 ``python tools/misc/generate_model_zoo.py`` writes ``model_zoo.md`` from them
-(:func:`render_model_zoo`); ``--check`` compares instead (:func:`check_model_zoo`).
+(:func:`render_model_zoo`); ``--check`` compares instead (:func:`check_model_zoo`);
+``--check-complexity`` recomputes every row's ``Parameters`` / ``FLOPs`` from its config
+(:func:`check_complexity`).
 """
 import copy
 import difflib
@@ -495,18 +497,9 @@ def deploy_complexity(config: str, input_shape: Optional[Sequence[int]] = None) 
     Returns ``dict(params=int, flops=int, input_shape='HxW', deploy_config=str)``.
     """
     import torch
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import MODELS, init_default_scope
 
-    import mmdenoise  # noqa: F401  (registers the mmdenoise scope)
-
-    cfg = _load_deploy_config(config)
-    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    cfg, model = _build_deploy_model(config)
     shape = tuple(input_shape) if input_shape else config_input_shape(cfg)
-    model_cfg = copy.deepcopy(cfg.model)
-    if cfg.get('data_preprocessor') is not None and isinstance(model_cfg, dict):
-        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
-    model = revert_sync_batchnorm(MODELS.build(model_cfg)).eval()
     samples = _dummy_data_samples(cfg, shape)
     flops = tensor_mode_flops(model, torch.randn(1, 3, *shape), samples)
     params = sum(p.numel() for p in model.parameters())
@@ -544,3 +537,68 @@ def iter_metafile_configs(root: Optional[str] = None) -> Iterable[Tuple[str, str
     for _, model in all_models(root):
         if model.get('Config'):
             yield model['Name'], model['Config']
+
+
+def check_complexity(root: Optional[str] = None,
+                     match: Optional[str] = None,
+                     flops: bool = True,
+                     log=None) -> List[str]:
+    """Rows whose ``Metadata.Parameters`` (and ``FLOPs``) differ from their config's.
+
+    Recomputes :func:`deploy_complexity` for every metafile row with a ``Config`` and a
+    non-null ``Parameters`` (only rows whose name matches the regular expression ``match``, if
+    given), at the row's ``Input Size``, and returns one message per mismatch naming the
+    metafile, the row, the stored and the computed value. ``flops=False`` compares the
+    parameters only (no forward trace). ``log`` (a callable) receives one line per row checked.
+    """
+    root = root or repo_root()
+    errors = []
+    pattern = re.compile(match) if match else None
+    for rel, data in load_metafiles(root):
+        for model in data['Models']:
+            name, config = model.get('Name'), model.get('Config')
+            meta = model.get('Metadata') or {}
+            if not config or meta.get('Parameters') is None:
+                continue
+            if pattern is not None and not pattern.search(name):
+                continue
+            shape = None
+            size = meta.get('Input Size')
+            if isinstance(size, str) and re.fullmatch(r'\d+x\d+', size):
+                shape = tuple(int(v) for v in size.split('x'))
+            if flops:
+                info = deploy_complexity(osp.join(root, config), shape)
+            else:
+                info = dict(params=deploy_parameters(osp.join(root, config)))
+            checks = [('Parameters', meta.get('Parameters'), info['params'])]
+            if flops and meta.get('FLOPs') is not None:
+                checks.append(('FLOPs', meta.get('FLOPs'), info['flops']))
+            for key, stored, computed in checks:
+                if int(stored) != int(computed):
+                    errors.append(f'{rel}: {name}: Metadata.{key} is {stored}, its config '
+                                  f'gives {computed}')
+            if log is not None:
+                log(f'{name}: ' + ', '.join(f'{k} {c}' for k, _, c in checks))
+    return errors
+
+
+def deploy_parameters(config: str) -> int:
+    """Number of parameters of the deployed model of ``config`` (see
+    :func:`deploy_complexity`), without tracing a forward pass."""
+    _, model = _build_deploy_model(config)
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def _build_deploy_model(config: str):
+    """``(deploy config, its model)``: built on CPU in eval mode, without ``init_weights``."""
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import MODELS, init_default_scope
+
+    import mmdenoise  # noqa: F401  (registers the mmdenoise scope)
+
+    cfg = _load_deploy_config(config)
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None and isinstance(model_cfg, dict):
+        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
+    return cfg, revert_sync_batchnorm(MODELS.build(model_cfg)).eval()

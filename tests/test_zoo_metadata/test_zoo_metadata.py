@@ -283,3 +283,40 @@ def test_repository_weights_verify_and_load_into_their_deploy_config():
         deploy = (m.get('Metadata') or {}).get('Deploy Config') or m['Config']
         model = build_model_from_cfg(Config.fromfile(osp.join(ROOT, deploy)))
         model.load_state_dict(state, strict=True)
+
+
+def test_check_complexity_finds_stale_parameters_and_flops(tmp_path, generator, capsys):
+    """--check-complexity recomputes every row's Parameters / FLOPs from its config."""
+    import shutil
+    root = _fake_repo(tmp_path, [])
+    config = tmp_path / 'configs' / 'x' / 'a.py'
+    shutil.copy(osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_vit_cls.py'), config)
+    info = model_zoo.deploy_complexity(str(config))
+    assert info['params'] == model_zoo.deploy_parameters(str(config)) > 0
+    row = copy.deepcopy(GOOD)
+    row['Metadata'].update(Parameters=info['params'], FLOPs=info['flops'],
+                           **{'Input Size': info['input_shape']})
+    stale = copy.deepcopy(row)
+    stale['Name'] = 'b'
+    stale['Metadata'].update(Parameters=info['params'] + 1, FLOPs=info['flops'] * 2)
+    root = _fake_repo(tmp_path / 'repo', [row])
+    shutil.copy(config, osp.join(root, 'configs', 'x', 'a.py'))
+    assert model_zoo.check_complexity(root) == []
+    assert generator.main(['--root', root, '--check-complexity']) == 0
+    # the stale row (same config, other name)
+    (tmp_path / 'repo' / 'configs' / 'x' / 'b.py').write_text("_base_ = './a.py'\n")
+    stale['Config'] = 'configs/x/b.py'
+    metafile = {'Collections': [{'Name': 'X'}], 'Models': [row, stale]}
+    (tmp_path / 'repo' / 'configs' / 'x' / 'metafile.yml').write_text(yaml.safe_dump(metafile))
+    errors = model_zoo.check_complexity(root)
+    assert errors == [
+        f'configs/x/metafile.yml: b: Metadata.Parameters is {info["params"] + 1}, its config '
+        f'gives {info["params"]}',
+        f'configs/x/metafile.yml: b: Metadata.FLOPs is {info["flops"] * 2}, its config gives '
+        f'{info["flops"]}',
+    ]
+    assert len(model_zoo.check_complexity(root, flops=False)) == 1
+    assert model_zoo.check_complexity(root, match='^a$') == []
+    capsys.readouterr()
+    assert generator.main(['--root', root, '--check-complexity', '--params-only']) == 1
+    assert 'b: Metadata.Parameters' in capsys.readouterr().err

@@ -31,6 +31,13 @@ def parse_args(argv=None):
                         help='print Parameters / FLOPs of the deployed model of these configs')
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
                         help='input size for --complexity (default: from the test pipeline)')
+    parser.add_argument('--check-complexity', action='store_true',
+                        help='recompute Parameters / FLOPs of every metafile row from its config '
+                        'and exit 1 on a mismatch')
+    parser.add_argument('--match', default=None,
+                        help='with --check-complexity: only rows whose name matches this regex')
+    parser.add_argument('--params-only', action='store_true',
+                        help='with --check-complexity: compare Parameters only (faster)')
     return parser.parse_args(argv)
 
 
@@ -43,6 +50,14 @@ def main(argv=None) -> int:
             print(f'{config}:\n  deploy config: {info["deploy_config"]}\n'
                   f'  Parameters: {info["params"]}\n  FLOPs: {info["flops"]}\n'
                   f'  Input Size: {info["input_shape"]}')
+        return 0
+    if args.check_complexity:
+        errors = model_zoo.check_complexity(root, args.match, flops=not args.params_only,
+                                            log=print)
+        if errors:
+            print('complexity mismatches:\n  ' + '\n  '.join(errors), file=sys.stderr)
+            return 1
+        print('Parameters / FLOPs of the metafiles match their configs')
         return 0
     errors = model_zoo.validate_metafiles(root)
     if errors:
