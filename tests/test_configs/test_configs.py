@@ -285,3 +285,40 @@ def test_zoo_has_label_free_and_label_aug_configs():
     assert modes
     for (folder, name), found in modes.items():
         assert {'label-free', 'label-aug'} <= found, f'{folder}/{name}: {sorted(found)}'
+
+
+# fine-tuning controls: the label-augmented run's extra training without denoisers
+CONTROLS = {
+    'reid/cuhk03/reid_mobilenetv2-bnneck_cuhk03-ours-128x64_finetune-control.py':
+    'reid/cuhk03/denoiserep-label-aug_mobilenetv2-bnneck_cuhk03-ours-128x64.py',
+    'reid/cuhk03/reid_vit-small-scratch_cuhk03-ours-128x64_finetune-control.py':
+    'reid/cuhk03/denoiserep-label-aug_vit-small-scratch_cuhk03-ours-128x64.py',
+    'fashion-mnist/resnet18-w16_fashion-mnist_finetune.py':
+    'fashion-mnist/denoiserep-label-aug_resnet18-w16_fashion-mnist.py',
+    'fashion-mnist/vit-tiny-p4_fashion-mnist_finetune.py':
+    'fashion-mnist/denoiserep-label-aug_vit-tiny-p4_fashion-mnist.py',
+}
+
+
+def test_every_finetune_control_is_listed():
+    found = {rel for rel in CONFIGS if re.search(r'_finetune(-control)?\.py$', rel)}
+    assert found == set(CONTROLS)
+
+
+@pytest.mark.parametrize('control', sorted(CONTROLS))
+def test_finetune_control_is_the_label_aug_run_without_denoisers(control):
+    """A control trains the label-augmented run's task model with the same optimizer, schedule,
+    data and length: only the denoisers (their noise loss and their own optimizer settings, the
+    ``.denoiser.`` custom keys) differ."""
+    plain, label_aug = _load(control), _load(CONTROLS[control])
+    assert label_aug.model.mode == 'label_augmented'
+    assert plain.model.to_dict() == label_aug.model.architecture.to_dict()
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'train_dataloader'):
+        ours, theirs = plain[key], copy.deepcopy(label_aug[key])
+        if key == 'optim_wrapper':
+            custom = theirs.get('paramwise_cfg', {}).get('custom_keys', {})
+            for name in [k for k in custom if 'denoiser' in k]:
+                custom.pop(name)
+            if 'custom_keys' in theirs.get('paramwise_cfg', {}) and not custom:
+                theirs.paramwise_cfg.pop('custom_keys')
+        assert ours == theirs, f'{control}: {key} differs from {CONTROLS[control]}'
