@@ -453,8 +453,12 @@ def _load_deploy_config(config: str):
     return cfg
 
 
-def _dummy_data_samples(cfg, shape):
-    """Data samples some detectors need in ``tensor`` mode (image metas)."""
+def _dummy_data_samples(cfg, shape, model=None):
+    """Data samples the model needs in ``tensor`` mode: the model's own
+    ``complexity_data_samples((H, W))`` if it defines one (e.g. D-SELACFP: one visible image, so
+    that one stream is counted), image metas for mmdet detectors, else None."""
+    if model is not None and callable(getattr(model, 'complexity_data_samples', None)):
+        return model.complexity_data_samples(tuple(shape))
     scope = cfg.get('default_scope')
     if scope != 'mmdet':
         return None
@@ -500,7 +504,7 @@ def deploy_complexity(config: str, input_shape: Optional[Sequence[int]] = None) 
 
     cfg, model = _build_deploy_model(config)
     shape = tuple(input_shape) if input_shape else config_input_shape(cfg)
-    samples = _dummy_data_samples(cfg, shape)
+    samples = _dummy_data_samples(cfg, shape, model)
     flops = tensor_mode_flops(model, torch.randn(1, 3, *shape), samples)
     params = sum(p.numel() for p in model.parameters())
     return dict(params=int(params), flops=int(flops), input_shape=f'{shape[0]}x{shape[1]}',

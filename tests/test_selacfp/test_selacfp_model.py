@@ -234,3 +234,15 @@ def test_denoiserep_fusion_is_exact_on_both_streams():
     with torch.no_grad():
         torch.testing.assert_close(fresh.eval()(x, samples, mode='tensor'), reference,
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_model_zoo_complexity_counts_one_stream():
+    """The zoo's FLOPs are one image through one stream (as at test time): deploy_complexity
+    feeds the model's complexity_data_samples; without samples tensor mode runs both streams."""
+    from mmdenoise.apis import model_zoo
+    config = osp.join(CONFIGS, 'd-selacfp_tiny_sysu-mm01-all.py')
+    info = model_zoo.deploy_complexity(config)
+    _, model = model_zoo._build_deploy_model(config)
+    h, w = (int(v) for v in info['input_shape'].split('x'))
+    both = model_zoo.tensor_mode_flops(model, torch.randn(1, 3, h, w))
+    assert info['flops'] > 0 and both == 2 * info['flops']

@@ -8,7 +8,7 @@ from mmengine.model import BaseModel, BaseModule
 
 from mmdenoise.registry import MODELS
 from ..reid.reid_model import pack_features
-from .modality import infrared_mask, route_by_modality
+from .modality import VISIBLE, infrared_mask, route_by_modality
 
 
 @MODELS.register_module()
@@ -160,6 +160,12 @@ class DSELACFP(BaseModel):
                 visible=self.extract_feat(inputs, inputs.new_zeros(batch, dtype=torch.bool)),
                 infrared=self.extract_feat(inputs, inputs.new_ones(batch, dtype=torch.bool)))
         return self.extract_feat(inputs, self.infrared_mask(data_samples, inputs.device))
+
+    def complexity_data_samples(self, shape) -> List[dict]:
+        """What ``tensor`` mode gets when the model zoo counts FLOPs (``generate_model_zoo.py
+        --complexity``): one visible image, i.e. one stream, as at test time; without data
+        samples ``tensor`` runs the image through both streams."""
+        return [dict(modality=VISIBLE)]
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         infrared = self.infrared_mask(data_samples, inputs.device)
