@@ -1,5 +1,4 @@
 """tools/analysis/average_results.py: mean / std of the test metrics of several runs."""
-import importlib.util
 import json
 import math
 import os
@@ -8,16 +7,11 @@ import os.path as osp
 import pytest
 
 from mmdenoise.apis import trial_results
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tool_test_utils import load_tool
 
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'analysis', 'average_results.py')
-    spec = importlib.util.spec_from_file_location('average_results', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/average_results')
 
 
 def _work_dir(root, name, test=None, train_lines=2, stamp='20261121_120000'):

@@ -55,11 +55,12 @@ def train(config, work_dir, data_root, *extra, options=(), **kwargs):
 
 
 def load_tool(name):
-    """``tools/<name>.py`` as a module, to call its ``main(argv)`` in this process (the command
-    line front without the cost of a new interpreter)."""
+    """``tools/<name>.py`` as a module (``name`` may hold a sub-folder: ``analysis/...``), to
+    call its ``main(argv)`` in this process (the command line front without the cost of a new
+    interpreter)."""
     import importlib.util
-    spec = importlib.util.spec_from_file_location(f'_mmdenoise_tool_{name}',
-                                                  REPO / 'tools' / f'{name}.py')
+    spec = importlib.util.spec_from_file_location(
+        '_mmdenoise_tool_' + name.replace('/', '_'), REPO / 'tools' / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
