@@ -11,8 +11,9 @@ Every ReID dataset of mmdenoise is an :class:`mmengine.dataset.BaseDataset` whos
 
 plus layout-specific keys (``modality``, ``trial``, ``resolution_ratio``...). A training set built
 with ``combine_all=True`` (datasets with a fixed train / test identity split only) also holds the
-test identities' query and gallery images, each record tagged with its ``source_split``. A test set is a
-single dataset holding query and gallery images; the metric separates them with ``split``.
+test identities' query and gallery images, each record tagged with its ``source_split``. A test
+set is a single dataset holding query and gallery images; the metric separates them with
+``split``.
 Protocols with several random splits or trials tag each test image with ``trial`` (``-1``: the
 image belongs to every trial, e.g. the SYSU-MM01 infrared queries).
 """

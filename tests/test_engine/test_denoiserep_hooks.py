@@ -27,10 +27,11 @@ def test_phase_schedule_is_a_function_of_progress():
 
 @MODELS.register_module(force=True)
 class BoundedLossToyModel(ToyModel):
-    """mmengine's ToyModel with a squared-error loss. ToyModel's own loss, ``(target - output).sum()``,
-    is unbounded below: label-using training on it runs away, and whether it reaches NaN within a
-    test depends on ``ToyDataset.data``, drawn from the global RNG when mmengine's testing module is
-    first imported, i.e. on test order. Same parameters (keys) as ToyModel."""
+    """mmengine's ToyModel with a squared-error loss. ToyModel's own loss,
+    ``(target - output).sum()``, is unbounded below: label-using training on it runs away, and
+    whether it reaches NaN within a test depends on ``ToyDataset.data``, drawn from the global
+    RNG when mmengine's testing module is first imported, i.e. on test order. Same parameters
+    (keys) as ToyModel."""
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode != 'loss':
@@ -44,8 +45,9 @@ class TestHooks(RunnerTestCase):
 
     def _cfg(self, max_epochs=4, mode='alternating', extra_hooks=()):
         cfg = self.epoch_based_cfg
-        cfg.model = dict(type='mmdenoise.DenoiseRepWrapper', architecture=dict(type='BoundedLossToyModel'),
-                         mode=mode, attach=dict(layer_types=('Linear', )))
+        cfg.model = dict(type='mmdenoise.DenoiseRepWrapper',
+                         architecture=dict(type='BoundedLossToyModel'), mode=mode,
+                         attach=dict(layer_types=('Linear', )))
         cfg.train_cfg.max_epochs = max_epochs
         cfg.val_cfg = None
         cfg.val_dataloader = None

@@ -7,8 +7,8 @@ Example (RegDB, 10 trials, each trained and tested on its own split)::
       python tools/train.py CONFIG --work-dir work_dirs/regdb-t$T --cfg-options \\
           train_dataloader.dataset.trials=$T val_dataloader.dataset.trials=$T \\
           test_dataloader.dataset.trials=$T
-      python tools/test.py CONFIG work_dirs/regdb-t$T/epoch_150.pth --work-dir work_dirs/regdb-t$T \\
-          --cfg-options test_dataloader.dataset.trials=$T
+      python tools/test.py CONFIG work_dirs/regdb-t$T/epoch_150.pth \\
+          --work-dir work_dirs/regdb-t$T --cfg-options test_dataloader.dataset.trials=$T
     done
     python tools/analysis/average_results.py work_dirs/regdb-t* [--keys 'mAP|R1$'] [--json OUT]
 
