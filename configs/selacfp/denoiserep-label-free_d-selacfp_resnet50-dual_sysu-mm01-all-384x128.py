@@ -12,6 +12,7 @@ model = dict(
     _delete_=True,
     type='mmdenoise.DenoiseRepWrapper',
     architecture=_base_.model,
+    trace_input_shape=(384, 128),  # the traced forward that proves folds needs >= 6 rows
     mode='label_free',
     attach=dict(layer_types=('Conv2d', 'Linear'), include=[r'^backbone\.']),
 )

@@ -8,8 +8,8 @@ Each chosen ``nn.Linear`` / ``nn.Conv2d`` keeps its place and its parameter name
   functions that look the denoiser up in the layer, so they survive ``copy.deepcopy``,
   ``torch.save`` of the whole model and ``load_state_dict``.
 
-Steps: the ``N`` chosen layers, in order (registration order, or execution order traced with
-``example_inputs``), each take ``k = steps_per_layer`` consecutive steps; layer 1 (closest to the
+Steps: the ``N`` chosen layers, in order (execution order traced with ``example_inputs``, or
+registration order), each take ``k = steps_per_layer`` consecutive steps; layer 1 (closest to the
 input) takes ``N k, ..., (N-1) k + 1`` and layer ``N`` takes ``k, ..., 1``, so the cascade runs
 ``y_{Nk} -> ... -> y_0``.
 """
@@ -21,8 +21,8 @@ from torch import nn
 
 from .denoisers import LayerDenoiser
 from .schedule import DiffusionSchedule
-from .selection import (check_affine_layer, find_following_bn, out_channels, parent_of,
-                        relative_path, resolve_relative, select_layers, trace_calls)
+from .selection import (check_affine_layer, check_bn_map_entry, out_channels, parent_of,
+                        relative_path, resolve_relative, select_layers, trace_model)
 
 BIAS_FREE_POLICIES = ('auto', 'fold_bn', 'constant_free')
 
@@ -38,6 +38,7 @@ class DenoisedLayer:
     groups: int
     constant: str  # 'bias' | 'batchnorm' | 'none'
     norm: Optional[str] = None  # full name of the BatchNorm taking the constant
+    why_no_fold: Optional[str] = None  # bias-free, constant-free layers: why nothing folds
 
 
 # ---------------------------------------------------------------------- hooks
@@ -77,6 +78,10 @@ def remove_denoise_hooks(layer: nn.Module) -> None:
 def _has_hook(layer: nn.Module, fn) -> bool:
     return any(h is fn for h in list(layer._forward_hooks.values()) +
                list(layer._forward_pre_hooks.values()))
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 # ---------------------------------------------------------------------- discovery
@@ -119,13 +124,15 @@ def attach_denoisers(model: nn.Module,
                      schedule=None,
                      loss: str = 'l1+l2',
                      time_embed_dim: int = 128,
-                     order: str = 'registration',
+                     order: str = 'auto',
                      example_inputs=None,
                      bn_map: Optional[Dict[str, str]] = None,
                      loss_reduction: str = 'mean',
                      time_hidden_dim: Optional[int] = None,
                      init_std: float = 0.02,
-                     loss_sample_ratio: float = 1.0) -> List[DenoisedLayer]:
+                     loss_sample_ratio: float = 1.0,
+                     require_called: bool = True,
+                     log=None) -> List[DenoisedLayer]:
     """Attach a :class:`LayerDenoiser` to every chosen layer of ``model`` (in place).
 
     Args:
@@ -137,20 +144,34 @@ def attach_denoisers(model: nn.Module,
         side: ``'output'`` (exact for any Linear/Conv2d) or ``'input'`` (the authors' variant;
             exact for Linear and convs without zero padding, refused otherwise).
         bias_free: what a layer without bias does with its constant: ``'auto'`` folds it into
-            the BatchNorm that follows when one is found, else uses a constant-free denoiser;
-            ``'fold_bn'`` requires that BatchNorm; ``'constant_free'`` never folds.
+            the BatchNorm that the traced forward (``example_inputs``) proves to consume exactly
+            the layer's output, else uses a constant-free denoiser (one log line names them);
+            ``'fold_bn'`` requires that BatchNorm; ``'constant_free'`` never folds. Without
+            ``example_inputs`` only ``bn_map`` entries fold.
         schedule: dict of :class:`DiffusionSchedule` arguments or a schedule (default: authors').
         loss / loss_reduction: distance and reduction of the noise loss.
         time_embed_dim / time_hidden_dim: sizes of the time embedding and its MLP.
-        order: ``'registration'`` (module order) or ``'execution'`` (first-call order during one
-            forward on ``example_inputs``).
+        order: step order of the layers: ``'execution'`` (first-call order during the traced
+            forward: layer 1 is the one closest to the input, as the method defines it),
+            ``'registration'`` (module order) or ``'auto'`` (execution order when
+            ``example_inputs`` is given, else registration order).
         example_inputs: a tensor, a tuple of arguments or a dict of keyword arguments. When
-            given, one eval-mode forward checks that every chosen layer is called and that each
-            BatchNorm to fold into really consumes its layer's output.
-        bn_map: explicit ``{layer_name: batchnorm_name}`` for the folding.
+            given, one eval-mode forward (:func:`~.selection.trace_model`) checks that every
+            chosen layer is called, gives the execution order and proves the BatchNorm folds.
+            :class:`~mmdenoise.models.DenoiseRepWrapper` always passes one.
+        bn_map: explicit ``{layer_name: batchnorm_name}`` for the folding (checked against the
+            trace when one is run; trusted as stated otherwise).
         init_std: std of the initial ``Wd``.
         loss_sample_ratio: fraction of each feature's positions (tokens / pixels) the noise loss
             is computed on during training (an unbiased estimate, cheaper; default 1: all).
+        require_called: with ``example_inputs``, refuse layers the traced forward never calls
+            (their weights read directly, or a branch unused). The wrapper sets it False: its
+            trace is an eval forward, and training-only branches (DGRL's side branches, one
+            modality's stem) are legitimately not reached; such layers keep their registration
+            slot in the step order and fold nothing.
+        log: ``callable(str)`` for the one line naming the layers that get constant-free
+            denoisers under ``bias_free='auto'`` (default: ``warnings.warn``; the wrapper passes
+            MMEngine's logger).
 
     Returns:
         list[DenoisedLayer]: one record per attached layer, in step order (highest step first).
@@ -158,8 +179,8 @@ def attach_denoisers(model: nn.Module,
     Raises:
         ValueError: on an unusable selection; nothing is modified then.
     """
-    if order not in ('registration', 'execution'):
-        raise ValueError(f"order must be 'registration' or 'execution', got {order!r}")
+    if order not in ('auto', 'registration', 'execution'):
+        raise ValueError(f"order must be 'auto', 'registration' or 'execution', got {order!r}")
     if bias_free not in BIAS_FREE_POLICIES:
         raise ValueError(f'bias_free must be one of {BIAS_FREE_POLICIES}, got {bias_free!r}')
     if side not in ('output', 'input'):
@@ -184,40 +205,58 @@ def attach_denoisers(model: nn.Module,
                          f'exceed the {schedule.num_steps} steps of the schedule; choose fewer '
                          'layers, fewer steps per layer or a longer schedule')
 
-    # Where the constant of each layer goes.
+    # Where the constant of each bias-free layer goes: only into a BatchNorm that a traced
+    # forward proves to consume exactly its output (never a guess from module names).
+    bias_free_names = [name for name, layer in layers
+                       if layer.bias is None and bias_free != 'constant_free']
+    bn_map = dict(bn_map or {})
     folds, reasons = {}, {}
     for name, layer in layers:
-        if layer.bias is None and bias_free != 'constant_free':
-            bn_name, how = find_following_bn(model, name, layer, bn_map)
-            if bn_name is None:
-                reasons[name] = how
-            else:
-                folds[name] = bn_name
+        if name in bn_map and name in bias_free_names:
+            why = check_bn_map_entry(model, name, layer, bn_map[name])
+            if why is not None:
+                raise ValueError(f'{name!r}: {why}')
     if bn_map:
-        targets = [folds[n] for n in folds]
+        targets = [bn_map[n] for n in bias_free_names if n in bn_map]
         dup = {b for b in targets if targets.count(b) > 1}
         if dup:
             raise ValueError(f'BatchNorm(s) {sorted(dup)} would take the constants of several '
                              'layers; bn_map must map each layer to its own BatchNorm')
 
     if example_inputs is not None:
-        traced, bn_ok = trace_calls(model, layers, example_inputs, folds)
-        uncalled = [name for name, _ in layers if name not in traced]
-        if uncalled:
+        trace = trace_model(model, layers, example_inputs, fold_layers=bias_free_names)
+        uncalled = [name for name, _ in layers if name not in trace.calls]
+        if uncalled and require_called:
             raise ValueError(
                 f'layer(s) {uncalled} are never called through their forward() (their weights '
                 'are used directly, or the branch is unused): a denoiser there would never '
                 'run; exclude them')
-        for name, ok in bn_ok.items():
-            if not ok:
-                reasons[name] = (f'the BatchNorm {folds[name]!r} found next to it does not '
-                                 'consume its output directly in the traced forward')
-                del folds[name]
-                if bias_free == 'auto':
-                    warnings.warn(f'{name}: {reasons[name]}; using a constant-free denoiser')
-        if order == 'execution':
-            rank = {name: i for i, name in enumerate(traced)}
-            layers = sorted(layers, key=lambda item: rank[item[0]])
+        for name in bias_free_names:
+            proven = trace.folds.get(name)
+            if name in bn_map and bn_map[name] != proven:
+                raise ValueError(
+                    f'bn_map maps {name!r} to {bn_map[name]!r}, but the traced forward shows '
+                    + (f'its output goes into {proven!r}' if proven else
+                       f'no BatchNorm can take its constant ({trace.reasons[name]})'))
+            if proven is not None:
+                folds[name] = proven
+            else:
+                reasons[name] = trace.reasons[name]
+        if order in ('execution', 'auto'):
+            # called layers take the registration slots of the called layers in execution
+            # order; layers the traced forward does not reach keep their own slots
+            rank = {name: i for i, name in enumerate(trace.order)}
+            called = sorted((item for item in layers if item[0] in rank),
+                            key=lambda item: rank[item[0]])
+            called_iter = iter(called)
+            layers = [next(called_iter) if item[0] in rank else item for item in layers]
+    else:
+        for name in bias_free_names:
+            if name in bn_map:
+                folds[name] = bn_map[name]  # stated by the caller, checked structurally above
+            else:
+                reasons[name] = ('no traced forward (example_inputs not given) proves which '
+                                 'BatchNorm consumes its output')
 
     if bias_free == 'fold_bn':
         missing = {name: reasons[name] for name, layer in layers
@@ -226,6 +265,14 @@ def attach_denoisers(model: nn.Module,
             detail = '; '.join(f'{n!r}: {r}' for n, r in missing.items())
             raise ValueError("bias_free='fold_bn' but no BatchNorm can take the constant of "
                              f'bias-free layer(s): {detail}')
+
+    constant_free_names = [name for name in bias_free_names if name not in folds]
+    if constant_free_names and bias_free == 'auto':
+        shown = ', '.join(constant_free_names[:6]) + (
+            f' (+{len(constant_free_names) - 6} more)' if len(constant_free_names) > 6 else '')
+        (log or _warn)(f'DenoiseRep: {len(constant_free_names)} bias-free layer(s) get constant-free '
+                  f'denoisers (no BatchNorm proven to consume only their output): {shown}; '
+                  f'first reason: {reasons[constant_free_names[0]]}')
 
     n = len(layers)
     records = []
@@ -255,5 +302,5 @@ def attach_denoisers(model: nn.Module,
         records.append(
             DenoisedLayer(name, type(layer).__name__, steps, side, channels, groups,
                           'none' if constant_free else ('batchnorm' if fold else 'bias'),
-                          folds.get(name)))
+                          folds.get(name), reasons.get(name) if constant_free else None))
     return records

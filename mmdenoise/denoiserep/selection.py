@@ -10,12 +10,13 @@ rejected with a clear error when fusing it could not be exact:
   weights are read directly by ``F.multi_head_attention_forward``), so no hook would see it;
 * input side on a zero-padded convolution (the constant is not padded like the fused bias).
 
-A bias-free layer's constant is folded into the BatchNorm that directly consumes its output,
-found structurally: the ``norm`` of an mmcv ``ConvModule`` (order conv -> norm), a ``bnN`` /
-``normN`` sibling of a ``convN`` (mmpretrain / mmdet / torchvision ResNets), the next module of an
-``nn.Sequential``, or an explicit ``bn_map``.
+A bias-free layer's constant is folded into a BatchNorm only where a traced forward proves that
+this BatchNorm consumes exactly the layer's output and nothing else does (:func:`trace_model`);
+module names and registration order are never used to decide it. An explicit ``bn_map`` is
+checked against the trace when one is run.
 """
 import re
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -147,53 +148,18 @@ def _usable_bn(bn, channels: int) -> bool:
             and bn.running_mean is not None and bn.num_features == channels)
 
 
-def find_following_bn(model: nn.Module, name: str, layer: nn.Module,
-                      bn_map: Optional[Dict[str, str]] = None) -> Tuple[Optional[str], str]:
-    """Full name of the BatchNorm that directly consumes ``layer``'s output, and how it was found.
-
-    Returns ``(None, reason)`` when there is none (the reason says why, for error messages).
-    """
+def check_bn_map_entry(model: nn.Module, name: str, layer: nn.Module,
+                       bn_name: str) -> Optional[str]:
+    """Why ``bn_map[name] = bn_name`` cannot take ``layer``'s constant (None if it can)."""
     channels = out_channels(layer)
-    if bn_map and name in bn_map:
-        bn_name = bn_map[name]
-        try:
-            bn = model.get_submodule(bn_name)
-        except AttributeError:
-            return None, f'bn_map names {bn_name!r}, which is not a module of the model'
-        if not _usable_bn(bn, channels):
-            return None, (f'bn_map names {bn_name!r}, which is not a BatchNorm with running '
-                          f'statistics over {channels} channels')
-        return bn_name, 'bn_map'
-    parent, attr = parent_of(model, name)
-    if parent is None:
-        return None, 'the layer is the root module'
-    prefix = name[:len(name) - len(attr)]
-    # mmcv ConvModule: self.conv then getattr(self, self.norm_name) when order is conv -> norm.
-    order = getattr(parent, 'order', None)
-    norm_name = getattr(parent, 'norm_name', None)
-    if getattr(parent, 'conv', None) is layer and isinstance(order, (tuple, list)):
-        # A ConvModule decides alone (its conv/norm names must not trigger the sibling rule).
-        if not (getattr(parent, 'with_norm', False) and isinstance(norm_name, str)):
-            return None, 'its ConvModule has no norm'
-        if 'conv' not in order or 'norm' not in order or \
-                order.index('norm') != order.index('conv') + 1:
-            return None, f'its ConvModule order {tuple(order)} does not put norm right after conv'
-        if _usable_bn(parent._modules.get(norm_name), channels):
-            return prefix + norm_name, 'ConvModule'
-        return None, f'its ConvModule norm {norm_name!r} is not a BatchNorm'
-    # convN -> bnN / normN siblings (ResNet blocks and stems).
-    match = re.fullmatch(r'conv(\d*)', attr)
-    if match:
-        for sibling in (f'bn{match.group(1)}', f'norm{match.group(1)}'):
-            if _usable_bn(parent._modules.get(sibling), channels):
-                return prefix + sibling, 'sibling'
-    # nn.Sequential: the next module.
-    if isinstance(parent, nn.Sequential):
-        keys = list(parent._modules)
-        idx = keys.index(attr)
-        if idx + 1 < len(keys) and _usable_bn(parent._modules[keys[idx + 1]], channels):
-            return prefix + keys[idx + 1], 'Sequential'
-    return None, 'no BatchNorm directly follows it'
+    try:
+        bn = model.get_submodule(bn_name)
+    except AttributeError:
+        return f'bn_map names {bn_name!r}, which is not a module of the model'
+    if not _usable_bn(bn, channels):
+        return (f'bn_map names {bn_name!r}, which is not a BatchNorm with running statistics '
+                f'over {channels} channels')
+    return None
 
 
 def relative_path(from_name: str, to_name: str) -> Tuple[int, str]:
@@ -216,51 +182,182 @@ def resolve_relative(from_name: str, rel: Tuple[int, str]) -> str:
     return '.'.join(parts)
 
 
-def trace_calls(model: nn.Module, layers: Sequence[Tuple[str, nn.Module]], example_inputs,
-                bn_candidates: Optional[Dict[str, str]] = None):
-    """Run one forward (eval mode, no grad) and observe the given layers.
+# Tensor methods / properties that read only metadata, never values: calling them on a layer's
+# output does not "consume" it (BatchNorm's own input checks call some of them).
+_METADATA_FUNCS = frozenset({
+    'size', 'dim', 'ndimension', 'numel', 'nelement', '__len__', 'is_contiguous', 'stride',
+    'get_device', 'is_floating_point', 'is_complex', 'data_ptr', 'storage_offset', '__get__',
+    'element_size', 'has_names', 'is_sparse', '__format__', '__repr__', '__hash__'})
 
-    Returns ``(order, bn_ok)``: the names of the layers in order of first call, and for every
-    ``layer_name -> bn_name`` of ``bn_candidates`` whether that BatchNorm's input was exactly the
-    layer's output tensor each time. Training flags of all modules are restored afterwards.
+
+@dataclass
+class TraceResult:
+    """What one traced forward proved about the chosen layers.
+
+    Attributes:
+        order: layer names in order of first call (execution order).
+        calls: number of calls of each layer.
+        folds: ``{layer: batchnorm}`` for the layers whose every output went into exactly that
+            BatchNorm and nowhere else, that BatchNorm consuming nothing but this layer's outputs.
+        reasons: ``{layer: why}`` for the layers (of ``fold_layers``) that cannot fold.
     """
-    order, last_out, bn_ok = [], {}, {}
-    bn_candidates = bn_candidates or {}
-    handles = []
+    order: List[str] = field(default_factory=list)
+    calls: Dict[str, int] = field(default_factory=dict)
+    folds: Dict[str, str] = field(default_factory=dict)
+    reasons: Dict[str, str] = field(default_factory=dict)
+
+
+def _tensors_in(obj, depth: int = 0):
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif depth < 3 and isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _tensors_in(item, depth + 1)
+    elif depth < 3 and isinstance(obj, dict):
+        for item in obj.values():
+            yield from _tensors_in(item, depth + 1)
+    elif depth < 3 and hasattr(obj, 'values') and callable(obj.values):
+        try:
+            values = list(obj.values())
+        except Exception:  # noqa: BLE001 (not a mapping after all)
+            return
+        for item in values:
+            yield from _tensors_in(item, depth + 1)
+
+
+def _call_model(model: nn.Module, example_inputs):
+    if isinstance(example_inputs, dict):
+        return model(**example_inputs)
+    if isinstance(example_inputs, (tuple, list)):
+        return model(*example_inputs)
+    return model(example_inputs)
+
+
+def trace_model(model: nn.Module, layers: Sequence[Tuple[str, nn.Module]], example_inputs,
+                fold_layers: Iterable[str] = ()) -> TraceResult:
+    """Run one forward (eval mode, no grad) and record which module consumes which tensor.
+
+    Every output tensor of the given layers is watched: a BatchNorm whose input *is* that tensor
+    is its candidate, and any other torch operation reading it (an addition, a concatenation,
+    a pooling, an in-place change, being returned by the model) counts as another consumer.
+    A layer of ``fold_layers`` can fold its constant into a BatchNorm only if, on every call,
+    its output went into that one BatchNorm and nowhere else, and that BatchNorm never saw any
+    other input; the BatchNorm must also keep running statistics over the layer's channels.
+    Training flags of all modules are restored afterwards.
+    """
+    from torch.overrides import TorchFunctionMode
+
+    fold_layers = set(fold_layers)
+    result = TraceResult()
+    watched: Dict[int, Tuple[str, torch.Tensor]] = {}  # id -> (layer, tensor kept alive)
+    bn_of: Dict[str, set] = {n: set() for n in fold_layers}   # layer -> BatchNorms fed
+    others: Dict[str, set] = {n: set() for n in fold_layers}  # layer -> other consumers
+    bn_inputs: Dict[str, set] = {}  # BatchNorm -> layers whose outputs it took (None: other)
+    inside_bn = [0]
+    names = {id(m): n for n, m in model.named_modules()}
 
     def layer_hook(name):
         def hook(module, args, output):
-            if name not in order:
-                order.append(name)
-            last_out[name] = output
+            if name not in result.calls:
+                result.order.append(name)
+            result.calls[name] = result.calls.get(name, 0) + 1
+            if name in fold_layers and isinstance(output, torch.Tensor):
+                watched[id(output)] = (name, output)
+            return None
         return hook
 
-    def bn_hook(layer_name):
-        def hook(module, args):
-            ok = bool(args) and args[0] is last_out.get(layer_name)
-            bn_ok[layer_name] = bn_ok.get(layer_name, True) and ok
-        return hook
+    def source(t):
+        item = watched.get(id(t))
+        return item[0] if item is not None and item[1] is t else None
+
+    def bn_pre_hook(module, args):
+        bn_name = names.get(id(module), '?')
+        layer = source(args[0]) if args and isinstance(args[0], torch.Tensor) else None
+        bn_inputs.setdefault(bn_name, set()).add(layer)
+        if layer is not None:
+            bn_of[layer].add(bn_name)
+        for extra in list(_tensors_in(args[1:])):
+            other = source(extra)
+            if other is not None:
+                others[other].add(f'{bn_name} (extra argument)')
+        inside_bn[0] += 1
+
+    def bn_hook(module, args, output):
+        inside_bn[0] -= 1
+
+    class _Consumers(TorchFunctionMode):
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if watched and not inside_bn[0] and \
+                    getattr(func, '__name__', '') not in _METADATA_FUNCS:
+                for t in _tensors_in((args, kwargs)):
+                    layer = source(t)
+                    if layer is not None:
+                        others[layer].add(getattr(func, '__name__', str(func)))
+            return func(*args, **kwargs)
 
     flags = {m: m.training for m in model.modules()}
+    handles = []
     try:
         for name, layer in layers:
             handles.append(layer.register_forward_hook(layer_hook(name)))
-        for layer_name, bn_name in bn_candidates.items():
-            bn = model.get_submodule(bn_name)
-            handles.append(bn.register_forward_pre_hook(bn_hook(layer_name)))
+        for module in model.modules():
+            if isinstance(module, _BatchNorm):
+                handles.append(module.register_forward_pre_hook(bn_pre_hook))
+                handles.append(module.register_forward_hook(bn_hook))
         model.eval()
-        with torch.no_grad():
-            if isinstance(example_inputs, dict):
-                model(**example_inputs)
-            elif isinstance(example_inputs, (tuple, list)):
-                model(*example_inputs)
-            else:
-                model(example_inputs)
+        with torch.no_grad(), _Consumers():
+            try:
+                outputs = _call_model(model, example_inputs)
+            except Exception as err:
+                raise RuntimeError(
+                    f'the traced forward of {type(model).__name__} (one eval-mode forward on '
+                    'example_inputs, to prove BatchNorm folds and the step order) failed: '
+                    f'{type(err).__name__}: {err}. Give inputs the model accepts (the '
+                    "DenoiseRepWrapper's trace_input_shape=(H, W))") from err
+        for t in _tensors_in(outputs):
+            layer = source(t)
+            if layer is not None:
+                others[layer].add('the model output')
     finally:
         for handle in handles:
             handle.remove()
         for module, flag in flags.items():
             module.training = flag
-    for layer_name in bn_candidates:
-        bn_ok.setdefault(layer_name, False)
-    return order, bn_ok
+
+    layer_by_name = dict(layers)
+    claimed: Dict[str, List[str]] = {}
+    for name in fold_layers:
+        if name not in result.calls:
+            result.reasons[name] = 'it is never called in the traced forward'
+            continue
+        bns = bn_of[name]
+        if not bns:
+            result.reasons[name] = 'no BatchNorm consumes its output in the traced forward'
+            continue
+        if len(bns) > 1:
+            result.reasons[name] = f'its output feeds several BatchNorms {sorted(bns)}'
+            continue
+        if others[name]:
+            result.reasons[name] = (f'its output also feeds {sorted(others[name])} besides '
+                                    f'the BatchNorm {next(iter(bns))!r}')
+            continue
+        bn_name = next(iter(bns))
+        if bn_inputs.get(bn_name, set()) != {name}:
+            result.reasons[name] = (f'the BatchNorm {bn_name!r} it feeds also normalises other '
+                                    'tensors')
+            continue
+        bn = model.get_submodule(bn_name)
+        if not _usable_bn(bn, out_channels(layer_by_name[name])):
+            result.reasons[name] = (f'the BatchNorm {bn_name!r} it feeds has no running '
+                                    'statistics over its channels')
+            continue
+        claimed.setdefault(bn_name, []).append(name)
+    for bn_name, owners in claimed.items():
+        if len(owners) == 1:
+            result.folds[owners[0]] = bn_name
+        else:
+            for name in owners:
+                result.reasons[name] = f'the BatchNorm {bn_name!r} takes several layers\' outputs'
+    return result

@@ -43,6 +43,8 @@ def check_fusion(factory, x, forward=None, **attach_kwargs):
     randomize_bn_stats(plain, seed=1)
     plain.eval()
     model = copy.deepcopy(plain)
+    if forward is None:
+        attach_kwargs.setdefault('example_inputs', x)  # folds are proven by a traced forward
     records = attach_denoisers(model, **attach_kwargs)
     perturb_denoisers(model, seed=2)
     model.eval()
@@ -141,3 +143,20 @@ def test_segformer_mit_b0_mix_ffn_convs():
     # nn.MultiheadAttention.out_proj is never called through forward(): refused clearly
     with pytest.raises(ValueError, match='out_proj.*MultiheadAttention'):
         attach_denoisers(plain, layer_types='Linear')
+
+
+def test_densenet121_folds_only_the_traced_conv_to_norm_pairs():
+    """mmpretrain DenseNet-121: every dense layer runs norm1 -> relu -> conv1 -> norm2 -> relu ->
+    conv2 -> concat, and transitions norm -> relu -> conv -> pool (the stem: conv -> BN). By names, conv1 / conv2 pair
+    with norm1 / norm2, which precede them; the trace keeps conv1 -> norm2 only (conv2's output
+    goes into the concatenation). With trained-size constants the fused model stays exact."""
+    factory = lambda: build('mmpretrain', 'densenet/densenet121_4xb256_in1k.py')  # noqa: E731
+    with pytest.warns(UserWarning, match='constant-free'):
+        _, model, _, records = check_fusion(factory, torch.randn(1, 3, 64, 64),
+                                            layer_types='Conv2d')
+    folded = {r.name: r.norm for r in records if r.constant == 'batchnorm'}
+    assert folded.pop('stem.0') == 'stem.1'  # the stem's conv -> BN
+    assert len(folded) == 58  # the conv1 of each of the 6 + 12 + 24 + 16 dense layers
+    assert all(name.endswith('.conv1') and norm == name[:-len('conv1')] + 'norm2'
+               for name, norm in folded.items())
+    assert all(r.why_no_fold for r in records if r.constant == 'none')

@@ -19,6 +19,7 @@ def trained_looking(k=2, **kwargs):
     plain = ToyNet()
     randomize_bn_stats(plain, seed=1)
     model = copy.deepcopy(plain)
+    kwargs.setdefault('example_inputs', torch.randn(2, 3, 16, 16))
     records = attach_denoisers(model, steps_per_layer=k, schedule=SCHED, **kwargs)
     perturb_denoisers(model, seed=2)
     return plain.eval(), model.eval(), records
@@ -30,12 +31,12 @@ def out(model, x):
         return model(x)
 
 
-def test_bn_folding_is_found_structurally():
+def test_bn_folding_is_proven_by_the_traced_forward():
     _, _, records = trained_looking()
     by_name = {r.name: (r.constant, r.norm) for r in records}
     assert by_name == {
-        'stem.0': ('batchnorm', 'stem.1'),  # nn.Sequential conv -> bn
-        'block.conv1': ('batchnorm', 'block.bn1'),  # convN -> bnN siblings
+        'stem.0': ('batchnorm', 'stem.1'),  # traced: each conv output goes into its bn only
+        'block.conv1': ('batchnorm', 'block.bn1'),
         'block.conv2': ('batchnorm', 'block.bn2'),  # depthwise
         'block.downsample.0': ('batchnorm', 'block.downsample.1'),
         'proj': ('bias', None),
@@ -138,31 +139,102 @@ def test_bias_free_policies():
     # 'fold_bn': error when a bias-free layer has no BatchNorm after it
     lonely = nn.Sequential(nn.Conv2d(3, 4, 3, bias=False), nn.ReLU())
     with pytest.raises(ValueError, match=r"fold_bn.*'0'.*no BatchNorm"):
-        attach_denoisers(lonely, bias_free='fold_bn')
-    assert attach_denoisers(lonely)[0].constant == 'none'  # 'auto'
+        attach_denoisers(lonely, bias_free='fold_bn', example_inputs=x)
+    with pytest.warns(UserWarning, match=r"constant-free denoisers.*: 0;"):
+        assert attach_denoisers(lonely, example_inputs=x)[0].constant == 'none'  # 'auto'
 
 
 def test_explicit_bn_map_and_traced_verification():
-    model = ReluBetween()
-    # structurally conv1/bn1 look like a pair ...
-    assert attach_denoisers(ReluBetween())[0].constant == 'batchnorm'
-    # ... but the traced forward shows a ReLU in between: auto falls back, fold_bn refuses
     x = torch.randn(2, 3, 8, 8)
-    with pytest.warns(UserWarning, match='constant-free'):
-        rec = attach_denoisers(model, example_inputs=x)
-    assert rec[0].constant == 'none'
-    with pytest.raises(ValueError, match='does not consume its output'):
+    # conv1 / bn1 look like a pair by their names, but a ReLU sits between them: no folding,
+    # with or without a traced forward (a structural guess is never used)
+    for kwargs in (dict(), dict(example_inputs=x)):
+        with pytest.warns(UserWarning, match='constant-free'):
+            rec = attach_denoisers(ReluBetween(), **kwargs)
+        assert rec[0].constant == 'none' and rec[0].why_no_fold
+    with pytest.raises(ValueError, match='no BatchNorm consumes its output'):
         attach_denoisers(ReluBetween(), bias_free='fold_bn', example_inputs=x)
-    # bn_map names the BatchNorm explicitly
-    seq = nn.Sequential(nn.Conv2d(3, 4, 1, bias=False), nn.Identity(), nn.BatchNorm2d(4))
-    rec = attach_denoisers(seq, bn_map={'0': '2'}, schedule=SCHED)
-    assert (rec[0].constant, rec[0].norm) == ('batchnorm', '2')
-    perturb_denoisers(seq)
-    randomize_bn_stats(seq)
-    assert max_rel_error(out(fuse(seq), x), out(seq, x)) <= 1e-5
+    with pytest.raises(ValueError, match='example_inputs not given'):
+        attach_denoisers(ReluBetween(), bias_free='fold_bn')
+    # bn_map naming a BatchNorm that the trace contradicts is refused
+    with pytest.raises(ValueError, match="bn_map maps 'conv1' to 'bn1', but the traced"):
+        attach_denoisers(ReluBetween(), bn_map={'conv1': 'bn1'}, example_inputs=x)
+    # bn_map names the BatchNorm explicitly (trusted without a trace, confirmed with one:
+    # nn.Identity passes the very tensor on)
+    for kwargs in (dict(), dict(example_inputs=x)):
+        seq = nn.Sequential(nn.Conv2d(3, 4, 1, bias=False), nn.Identity(), nn.BatchNorm2d(4))
+        rec = attach_denoisers(seq, bn_map={'0': '2'}, schedule=SCHED, **kwargs)
+        assert (rec[0].constant, rec[0].norm) == ('batchnorm', '2')
+        perturb_denoisers(seq)
+        randomize_bn_stats(seq)
+        assert max_rel_error(out(fuse(seq), x), out(seq, x)) <= 1e-5
     with pytest.raises(ValueError, match='not a module'):
         attach_denoisers(nn.Sequential(nn.Conv2d(3, 4, 1, bias=False)), bn_map={'0': 'bn'},
                          bias_free='fold_bn')
+
+
+class PreActBlock(nn.Module):
+    """Pre-activation residual block (bn1 -> relu -> conv1 -> bn2 -> relu -> conv2, + x): the
+    names pair conv1 with bn1, which runs BEFORE conv1; conv2's output goes into the sum."""
+
+    def __init__(self, c=8):
+        super().__init__()
+        self.bn1, self.conv1 = nn.BatchNorm2d(c), nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2, self.conv2 = nn.BatchNorm2d(c), nn.Conv2d(c, c, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        out = self.conv1(torch.relu(self.bn1(x)))
+        return x + self.conv2(torch.relu(self.bn2(out)))
+
+
+def test_pre_activation_block_folds_only_where_the_trace_proves_it():
+    torch.manual_seed(0)
+    model = nn.Sequential(PreActBlock(), PreActBlock())
+    randomize_bn_stats(model, seed=1)
+    x = torch.randn(2, 8, 8, 8)
+    with pytest.warns(UserWarning, match='constant-free'):
+        records = attach_denoisers(model, schedule=SCHED, example_inputs=x)
+    by_name = {r.name: (r.constant, r.norm) for r in records}
+    assert by_name == {'0.conv1': ('batchnorm', '0.bn2'), '0.conv2': ('none', None),
+                       '1.conv1': ('batchnorm', '1.bn2'), '1.conv2': ('none', None)}
+    # trained-size constants: the fused model equals the unfused one
+    perturb_denoisers(model, seed=2, scale=0.5)
+    assert max_rel_error(out(fuse(model), x), out(model, x)) <= 1e-5
+
+
+def test_in_place_use_or_second_consumer_prevents_a_fold():
+    class Shared(nn.Module):  # conv output into its bn AND into the residual sum
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 1, bias=False)
+            self.bn = nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return self.bn(y) + y
+
+    x = torch.randn(2, 4, 5, 5)
+    with pytest.warns(UserWarning, match='also feeds'):
+        rec = attach_denoisers(Shared(), example_inputs=x)
+    assert rec[0].constant == 'none'
+
+
+def test_execution_order_is_the_default_with_a_trace():
+    class Late(nn.Module):  # 'first' registered last but called first
+        def __init__(self):
+            super().__init__()
+            self.second = nn.Linear(4, 4)
+            self.first = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.second(self.first(x))
+
+    x = torch.randn(2, 4)
+    traced = attach_denoisers(Late(), schedule=SCHED, example_inputs=x)
+    assert [(r.name, r.steps) for r in traced] == [('first', (2, )), ('second', (1, ))]
+    registered = attach_denoisers(Late(), schedule=SCHED, example_inputs=x,
+                                  order='registration')
+    assert [(r.name, r.steps) for r in registered] == [('second', (2, )), ('first', (1, ))]
 
 
 def test_mmcv_conv_module_folds_into_its_norm():
@@ -172,12 +244,12 @@ def test_mmcv_conv_module_folds_into_its_norm():
         cnn.ConvModule(8, 8, 3, padding=1, norm_cfg=dict(type='GN', num_groups=2)),
         cnn.ConvModule(8, 8, 1, norm_cfg=dict(type='BN'), order=('norm', 'conv', 'act')),
     )
-    records = attach_denoisers(model, schedule=SCHED)
+    x = torch.randn(2, 3, 8, 8)
+    records = attach_denoisers(model, schedule=SCHED, example_inputs=x)
     assert [(r.name, r.constant, r.norm) for r in records] == [
         ('0.conv', 'batchnorm', '0.bn'), ('1.conv', 'none', None), ('2.conv', 'none', None)]
     perturb_denoisers(model)
     randomize_bn_stats(model)
-    x = torch.randn(2, 3, 8, 8)
     fused = fuse(model)
     assert max_rel_error(out(fused, x), out(model, x)) <= 1e-5
 

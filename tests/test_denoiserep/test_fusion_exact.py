@@ -72,7 +72,8 @@ def test_fused_equals_layer_then_steps(kind, constant, k, side, dtype):
     randomize_bn_stats(model, seed=1)
     plain = copy.deepcopy(model).eval()
     kwargs = dict(steps_per_layer=k, side=side, schedule=SCHED, time_embed_dim=16,
-                  bias_free='constant_free' if constant == 'constant_free' else 'auto')
+                  bias_free='constant_free' if constant == 'constant_free' else 'auto',
+                  example_inputs=example_input(kind, dtype))
     if side == 'input' and kind in PADDED:
         with pytest.raises(ValueError, match="'0'.*zero-padded"):
             attach_denoisers(model, **kwargs)

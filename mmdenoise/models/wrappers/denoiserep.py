@@ -6,11 +6,13 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import nn
 
-from mmdenoise.denoiserep import (attach_denoisers, collect_noise_losses, find_denoised_layers,
-                                  fuse, get_training_mode, set_training_mode)
+from mmdenoise.denoiserep import (attach_denoisers, check_fused, collect_noise_losses,
+                                  find_denoised_layers, fuse, get_training_mode,
+                                  set_training_mode)
 from mmdenoise.registry import MODELS
 
 MODES = ('label_free', 'label_augmented', 'alternating')
@@ -52,6 +54,11 @@ class DenoiseRepWrapper(BaseModel):
         detach_features: the noise loss trains only the denoisers (features detached).
         data_preprocessor: ignored when the task model has its own; otherwise given to it (the
             Runner merges a config's top-level ``data_preprocessor`` here, as mmpretrain uses).
+        trace_input_shape: ``(H, W)`` of the random input of the one traced forward (``tensor``
+            mode, eval, no grad) that proves the BatchNorm folds and gives the execution order
+            of the steps (see ``attach_denoisers``). Default: the backbone's ``img_size`` (or
+            its patch embedding's ``init_input_size``) when it has one, else 64 x 64 (any size
+            the model accepts gives the same structure). Any other length is the full input shape (e.g. ``(1, 16)`` for a model on vectors).
         init_cfg: unused (the task model keeps its own ``init_cfg``).
     """
 
@@ -64,6 +71,7 @@ class DenoiseRepWrapper(BaseModel):
                  loss_reduction: str = 'mean',
                  detach_features: bool = True,
                  data_preprocessor: Optional[dict] = None,
+                 trace_input_shape: Optional[tuple] = None,
                  init_cfg: Optional[dict] = None):
         if mode not in MODES:
             raise ValueError(f'DenoiseRepWrapper: unknown mode {mode!r}, expected one of {MODES}')
@@ -87,7 +95,19 @@ class DenoiseRepWrapper(BaseModel):
         self.loss_reduction = loss_reduction
         self.detach_features = detach_features
         self.attach_cfg = dict(attach or {})
-        self.denoised_layers = attach_denoisers(self.architecture, **self.attach_cfg)
+        attach_kwargs = dict(self.attach_cfg)
+        self.trace_input_shape = tuple(trace_input_shape) if trace_input_shape else None
+        if attach_kwargs.get('example_inputs') is None:
+            attach_kwargs['example_inputs'] = self.example_inputs()
+        attach_kwargs.setdefault('log', _log_line)
+        attach_kwargs.setdefault('require_called', False)
+        try:
+            self.denoised_layers = attach_denoisers(self.architecture, **attach_kwargs)
+        except TypeError as err:
+            if 'attach_denoisers() got an unexpected keyword' not in str(err):
+                raise
+            raise ValueError(f'DenoiseRepWrapper: model.attach has an unknown option ({err}); '
+                             'see mmdenoise.denoiserep.attach_denoisers for the options') from None
         self.last_noise_losses: Dict[str, torch.Tensor] = {}
         # Alternating: everything stays trainable until the optimizer is built (a paramwise_cfg
         # drops parameters frozen at that time); DenoiseRepPhaseHook sets the phase in
@@ -131,6 +151,20 @@ class DenoiseRepWrapper(BaseModel):
         """A new plain task model with the denoisers fused in (this wrapper is untouched)."""
         return fuse(self.architecture, noise=noise, seed=seed).eval()
 
+    def example_inputs(self, shape: Optional[tuple] = None) -> dict:
+        """Keyword arguments of one ``tensor``-mode forward of the task model on a random input
+        (``shape`` or ``trace_input_shape``), on the model's device."""
+        return trace_inputs(self.architecture, shape or self.trace_input_shape)
+
+    def check_fused(self, fused: Optional[nn.Module] = None, tolerance: float = 1e-4,
+                    shape: Optional[tuple] = None, what: str = 'the fused model') -> dict:
+        """One forward of ``fused`` (default: :meth:`fuse`) vs the unfused task model on a random
+        input; raises :class:`~mmdenoise.denoiserep.FusionCheckError` naming the worst layer
+        above ``tolerance`` or any non-finite value (see :func:`~mmdenoise.denoiserep.check_fused`).
+        """
+        fused = self.fuse() if fused is None else fused
+        return check_fused(self.architecture, fused, self.example_inputs(shape), tolerance, what)
+
     def deploy_state_dict(self, noise: bool = False, seed: Optional[int] = None) -> OrderedDict:
         """The fused weights, with exactly the keys of the untouched task model."""
         return self.fuse(noise=noise, seed=seed).state_dict()
@@ -160,6 +194,7 @@ class DenoiseRepWrapper(BaseModel):
             noise_weight = self.noise_loss_weight
         noise = collect_noise_losses(self.architecture, reduction=self.loss_reduction)
         self.last_noise_losses = {k: v.detach() for k, v in noise['per_layer'].items()}
+        _check_finite_noise_losses(self.last_noise_losses)
         # Zero in the 'backbone' phase (denoisers frozen), so logs never show a stale value.
         losses['loss_denoise'] = noise['loss_denoise'] * noise_weight
         return losses
@@ -177,6 +212,77 @@ class DenoiseRepWrapper(BaseModel):
             else:  # list of tensors (mmdet per-level losses)
                 scaled[key] = [v * weight for v in value]
         return scaled
+
+
+def _check_finite_noise_losses(per_layer: Dict[str, torch.Tensor]) -> None:
+    """Stop training at a NaN / inf noise loss, naming the layer (one device sync per step).
+
+    Chosen over skipping the step: a non-finite noise loss means the denoiser (or the feature it
+    sees) has already diverged, and a skipped step would only hide it until the deploy weights
+    are written from a broken model.
+    """
+    if not per_layer:
+        return
+    values = torch.stack([v.detach().float().reshape(()) for v in per_layer.values()])
+    if bool(torch.isfinite(values).all()):
+        return
+    bad = [name for name, v in per_layer.items() if not bool(torch.isfinite(v).all())]
+    raise FloatingPointError(
+        f'DenoiseRep: the noise loss of layer {bad[0]!r} is {float(per_layer[bad[0]]):g}'
+        + (f' (and of {len(bad) - 1} more layer(s))' if len(bad) > 1 else '')
+        + ': the denoiser or its input feature diverged; lower the learning rate or check '
+        'the features (the weights before this step are in the last checkpoint)')
+
+
+# ---------------------------------------------------------------------- tracing
+def _log_line(message: str) -> None:
+    print_log(message, logger='current')
+
+
+def _input_channels(model: nn.Module) -> int:
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    mean = getattr(preprocessor, 'mean', None)
+    if isinstance(mean, torch.Tensor) and mean.numel() >= 1:
+        return int(mean.numel())
+    backbone = getattr(model, 'backbone', model)
+    for attr in ('in_channels', 'in_chans'):
+        value = getattr(backbone, attr, None)
+        if isinstance(value, int):
+            return value
+    return 3
+
+
+def _default_trace_shape(model: nn.Module) -> tuple:
+    backbone = getattr(model, 'backbone', model)
+    size = getattr(backbone, 'img_size', None)
+    if size is None:  # mmpretrain / mmcv PatchEmbed keeps the size the model was built for
+        size = getattr(getattr(backbone, 'patch_embed', None), 'init_input_size', None)
+    if isinstance(size, int):
+        return size, size
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        return int(size[0]), int(size[1])
+    return 64, 64
+
+
+def trace_inputs(model: nn.Module, shape: Optional[tuple] = None) -> dict:
+    """Keyword arguments of the task model's ``tensor``-mode forward on one random image of
+    ``shape`` (default :func:`_default_trace_shape`): what the wrapper traces to prove folds."""
+    shape = tuple(int(v) for v in (shape or _default_trace_shape(model)))
+    full = shape if len(shape) != 2 else (1, _input_channels(model)) + shape
+    h, w = full[-2:]
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device('cpu')
+    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+    inputs = torch.randn(full, device=device, dtype=dtype,
+                         generator=torch.Generator(device=device).manual_seed(0))
+    samples = None  # multi-stream ReID models then run every stream
+    if type(model).__module__.startswith('mmdet.'):
+        from mmdet.structures import DetDataSample
+        sample = DetDataSample()
+        sample.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w),
+                                 batch_input_shape=(h, w), scale_factor=(1.0, 1.0)))
+        samples = [sample]
+    return dict(inputs=inputs, data_samples=samples, mode='tensor')
 
 
 # ---------------------------------------------------------------------- state-dict key mapping

@@ -5,6 +5,7 @@ model = dict(
     _delete_=True,
     type='mmdenoise.DenoiseRepWrapper',
     architecture=_base_.model,
+    trace_input_shape=(64, 32),
     mode='label_augmented',
     noise_loss_weight=0.1,
     attach=dict(layer_types=('Conv2d', 'Linear'), include=[r'^backbone\.']),
