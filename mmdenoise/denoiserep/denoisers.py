@@ -172,12 +172,21 @@ class NoisePredictor(nn.Module):
         return F.linear(hidden, self.time_w2.to(dtype), self.time_b2.to(dtype))
 
     def constant(self, t: StepLike, dtype: Optional[torch.dtype] = None) -> Optional[torch.Tensor]:
-        """The input-independent part of ``D``: ``Wd e(t) + bd`` (``None`` if constant-free)."""
+        """The input-independent part of ``D``: ``Wd e(t) + bd`` (``None`` if constant-free).
+
+        Computed in ``dtype`` promoted to at least float32, with autocast off, then cast to
+        ``dtype``: under ``--amp`` (fp16 / bf16) the step ``t`` itself and the sinusoid would
+        otherwise be rounded (bf16 holds 896 for t = 900), and the denoiser would learn on a
+        different ``e(t)`` from the one :func:`~mmdenoise.denoiserep.fuse` folds in float64.
+        """
         if self.constant_free:
             return None
         dtype = dtype or self.wd.dtype
-        e = self.time_embedding(t, dtype)
-        return blockdiag_channel_map(e, self.wd.to(dtype), self.groups, -1) + self.bd.to(dtype)
+        work = torch.promote_types(dtype, torch.float32)
+        with torch.autocast(device_type=self.wd.device.type, enabled=False):
+            e = self.time_embedding(t, work)
+            const = blockdiag_channel_map(e, self.wd.to(work), self.groups, -1) + self.bd.to(work)
+        return const.to(dtype)
 
     def forward(self, y: torch.Tensor, t: StepLike) -> torch.Tensor:
         """``D(y, t)``; ``t`` is an int or one step per sample (dim 0 of ``y``)."""
@@ -203,6 +212,12 @@ class NoisePredictor(nn.Module):
         if y.dim() == 0 or y.shape[self.channel_dim] != self.channels:
             raise ValueError(f'{where}: expected {self.channels} channels on dim '
                              f'{self.channel_dim}, got a feature of shape {tuple(y.shape)}')
+
+
+def in_backward_pass() -> bool:
+    """True while autograd runs a backward pass (where activation checkpointing recomputes
+    forwards), False in an ordinary forward."""
+    return torch._C._current_graph_task_id() != -1
 
 
 def random_steps(steps: Sequence[int], y: torch.Tensor) -> StepLike:
@@ -299,7 +314,9 @@ class LayerDenoiser(NoisePredictor):
                             f'{type(feature).__name__}')
         if self.channel_dim == 1 and feature.dim() == 3:  # unbatched (C, H, W) conv feature
             return self.process(feature.unsqueeze(0)).squeeze(0)
-        self.num_calls += 1
+        recompute = in_backward_pass()
+        if not recompute:
+            self.num_calls += 1
         if self.training and self.mode in _LOSS_MODES:
             y0 = feature.detach() if self.detach_features else feature
             self._check_channels(y0, self.layer_name or 'denoiser')
@@ -308,7 +325,13 @@ class LayerDenoiser(NoisePredictor):
                     f'{self.layer_name}: {len(self._pending_losses)} noise losses were recorded '
                     'and never collected; call collect_noise_losses(model) after each training '
                     'forward (or put the model in eval mode when only running inference)')
-            self._pending_losses.append(self._sampled_noise_loss(y0))
+            loss = self._sampled_noise_loss(y0)
+            # An activation-checkpointing recompute (with_cp=True) runs this forward again
+            # inside backward: its loss is the one already recorded. It is still computed, so
+            # that the recompute draws the same random numbers as the forward (dropout etc.
+            # after this layer see the same RNG stream), but not recorded a second time.
+            if not recompute:
+                self._pending_losses.append(loss)
             if self.mode == 'label_free':
                 return feature
         return self.denoise(feature)
