@@ -16,11 +16,13 @@ from .fuse import (denoiser_affine_map, fuse, fuse_layer, fused_parameters, is_f
 from .modes import (apply_training_mode, collect_noise_losses, get_training_mode,
                     set_training_mode)
 from .schedule import DiffusionSchedule
+from .verify import FusionCheckError, check_fused, first_non_finite
 
 __all__ = [
     'DiffusionSchedule', 'NoisePredictor', 'LayerDenoiser', 'FeatureDenoiser', 'DenoisedLayer',
     'TRAINING_MODES', 'attach_denoisers', 'find_denoised_layers', 'denoised_layer_info',
     'find_uncalled_layers', 'set_training_mode', 'apply_training_mode', 'get_training_mode',
     'collect_noise_losses', 'fuse', 'switch_to_deploy', 'is_fused', 'fuse_layer',
-    'fused_parameters', 'denoiser_affine_map'
+    'fused_parameters', 'denoiser_affine_map', 'check_fused', 'FusionCheckError',
+    'first_non_finite'
 ]

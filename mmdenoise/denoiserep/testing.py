@@ -65,10 +65,15 @@ def flatten_outputs(out) -> list:
 
 
 def max_rel_error(out, ref, eps: Optional[float] = None) -> float:
-    """``max|out - ref| / max|ref|`` over all tensors of two (nested) outputs."""
+    """``max|out - ref| / max|ref|`` over all tensors of two (nested) outputs; ``inf`` when
+    either holds a NaN or an infinity."""
     outs, refs = flatten_outputs(out), flatten_outputs(ref)
     if len(outs) != len(refs) or not refs:
         raise ValueError(f'outputs differ in structure: {len(outs)} vs {len(refs)} tensors')
-    diff = max(float((a.double() - b.double()).abs().max()) for a, b in zip(outs, refs))
-    scale = max(float(b.double().abs().max()) for b in refs)
+    pairs = [(a.double(), b.double()) for a, b in zip(outs, refs)]
+    if any(not (bool(torch.isfinite(a).all()) and bool(torch.isfinite(b).all()))
+           for a, b in pairs):
+        return float('inf')  # a NaN is never "close" (Python's max() would skip it)
+    diff = max(float((a - b).abs().max()) for a, b in pairs)
+    scale = max(float(b.abs().max()) for _, b in pairs)
     return diff / max(scale, eps or torch.finfo(torch.float64).tiny)

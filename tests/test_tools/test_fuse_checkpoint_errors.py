@@ -1,10 +1,12 @@
 """tools/fuse_checkpoint.py on bad inputs: each fails with a clear message and leaves no file
 (neither the output nor a temporary file next to it)."""
+import copy
 import os
 import os.path as osp
 
 import pytest
 import torch
+from torch import nn
 
 import mmdenoise  # noqa: F401
 from mmdenoise.apis import (FuseCheckpointError, VerificationError, build_model_from_cfg,
@@ -136,10 +138,14 @@ def test_verify_catches_a_wrong_fusion(wrapper_state, tmp_path, monkeypatch):
 
     monkeypatch.setattr(DenoiseRepWrapper, 'fuse', broken_fuse)
     ckpt = _save(tmp_path / 'train.pth', wrapper_state)
-    with pytest.raises(VerificationError, match='verify failed: max_rel_err=') as info:
-        _fuse(LABEL_FREE_CFG, ckpt, tmp_path / 'deploy.pth', verify=True)
-    assert info.value.report['max_rel_err'] > 1e-4
-    _only(tmp_path, 'train.pth')
+    # the final check runs always, not only with --verify, and names the worst layer
+    for verify in (False, True):
+        with pytest.raises(VerificationError,
+                           match=r"worst layer 'backbone\.layers\.0\.ffn\.layers\.1'") as info:
+            _fuse(LABEL_FREE_CFG, ckpt, tmp_path / 'deploy.pth', verify=verify)
+        assert info.value.report['max_rel_err'] > 1e-4
+        assert info.value.report['worst_layer'] == 'backbone.layers.0.ffn.layers.1'
+        _only(tmp_path, 'train.pth')
 
 
 def test_cli_reports_the_error_and_exits_non_zero(tmp_path, capsys):
@@ -158,3 +164,60 @@ def test_cli_reports_the_error_and_exits_non_zero(tmp_path, capsys):
     assert tool.main([str(LABEL_FREE_CFG), ckpt, str(out)]) == 1
     assert 'exists; refusing to overwrite it (use --force)' in capsys.readouterr().err
     assert out.read_bytes() == b'old'
+
+
+@pytest.mark.parametrize('which', ['all', 'denoiser'])
+@pytest.mark.parametrize('verify', [False, True])
+def test_nan_weights_are_refused_naming_the_tensor(wrapper_state, tmp_path, which, verify):
+    """Issue 17: NaN weights (everywhere, or only in the denoisers) used to pass --verify with
+    max_abs_err=0 (Python's max() skips NaN) and be written."""
+    state = {k: (torch.full_like(v, float('nan'))
+                 if v.is_floating_point() and (which == 'all' or '.denoiser.' in k) else v)
+             for k, v in wrapper_state.items()}
+    first = next(k for k, v in state.items() if v.is_floating_point() and v.isnan().any())
+    ckpt = _save(tmp_path / 'train.pth', state)
+    with pytest.raises(FuseCheckpointError, match='NaN or inf') as info:
+        _fuse(LABEL_FREE_CFG, ckpt, tmp_path / 'deploy.pth', verify=verify)
+    assert repr(first) in str(info.value) and 'train.pth' in str(info.value)
+    _only(tmp_path, 'train.pth')
+
+
+class _Toy(nn.Module):
+    """A model the verification runs in 'tensor' mode and through extract_feat."""
+
+    def __init__(self, broken_feat=False, unreadable=False):
+        super().__init__()
+        self.fc = nn.Conv2d(3, 2, 1)
+        self.broken_feat, self.unreadable = broken_feat, unreadable
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        out = self.fc(inputs.float())
+        if self.unreadable:
+            class Sample:
+                def to_dict(self):
+                    raise ValueError('cannot convert')
+            return [out, Sample()]
+        return out
+
+    def extract_feat(self, inputs):
+        if self.broken_feat:
+            raise RuntimeError('feature path broken')
+        return self.fc(inputs.float())
+
+
+def test_verify_reports_every_output_it_could_not_compare():
+    from mmdenoise.apis.fuse_checkpoint import compare_models
+    toy = _Toy()
+    good = compare_models(toy, copy.deepcopy(toy), (8, 8))
+    assert good['methods'] == ['tensor', 'extract_feat'] and good['max_abs_err'] == 0
+    assert any(line.startswith('two_stage_heads') for line in good['not_applicable'])
+    with pytest.raises(FuseCheckpointError, match=r"1 expected output\(s\) could not be "
+                       r"compared.*extract_feat: RuntimeError: feature path broken"):
+        compare_models(_Toy(broken_feat=True), _Toy(), (8, 8))
+    with pytest.raises(FuseCheckpointError, match=r'tensor\[1\]: cannot read Sample'):
+        compare_models(_Toy(unreadable=True), _Toy(unreadable=True), (8, 8))
+    nan = copy.deepcopy(toy)
+    with torch.no_grad():
+        nan.fc.bias.fill_(float('nan'))
+    with pytest.raises(FuseCheckpointError, match='deploy model holds NaN or inf'):
+        compare_models(toy, nan, (8, 8))

@@ -7,6 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner.checkpoint import weights_to_cpu
 
+from mmdenoise.denoiserep import FusionCheckError, first_non_finite
 from mmdenoise.registry import HOOKS
 from mmdenoise.utils import atomic_write
 from ._utils import unwrap_denoiserep
@@ -23,6 +24,8 @@ class DenoiseRepDeployHook(Hook):
             model's untouched upstream config.
         filename: the published file's name.
         noise_seed: fold the paper's noise term in with this seed (default: deterministic fusion).
+        tolerance: the largest relative error of the final fused-vs-unfused check (every
+            denoised layer's output and the model outputs, one random input) before publishing.
     """
 
     priority = 'LOW'
@@ -31,11 +34,13 @@ class DenoiseRepDeployHook(Hook):
                  save_in_checkpoint: bool = True,
                  publish: bool = True,
                  filename: str = 'deploy.pth',
-                 noise_seed: Optional[int] = None):
+                 noise_seed: Optional[int] = None,
+                 tolerance: float = 1e-4):
         self.save_in_checkpoint = save_in_checkpoint
         self.publish = publish
         self.filename = filename
         self.noise_seed = noise_seed
+        self.tolerance = float(tolerance)
 
     def _deploy_state_dict(self, runner):
         model = unwrap_denoiserep(runner, type(self).__name__)
@@ -46,10 +51,34 @@ class DenoiseRepDeployHook(Hook):
         if self.save_in_checkpoint:
             checkpoint['deploy_state_dict'] = self._deploy_state_dict(runner)
 
+    def _checked_deploy_state_dict(self, runner):
+        """The deploy weights, after the final exactness check: one forward of the fused vs the
+        unfused model on a random input (the wrapper's ``trace_input_shape``), every denoised
+        layer compared; non-finite weights or outputs fail too."""
+        model = unwrap_denoiserep(runner, type(self).__name__)
+        fused = model.fuse()
+        bad = first_non_finite(fused.state_dict())
+        if bad is not None:
+            raise FusionCheckError(f'DenoiseRep: the fused weight {bad!r} holds NaN or inf '
+                                   f'values; {self.filename} not written')
+        try:
+            report = model.check_fused(fused, tolerance=self.tolerance)
+        except FusionCheckError as err:
+            raise FusionCheckError(f'DenoiseRep: {err}; {self.filename} not written',
+                                   err.report) from err
+        runner.logger.info(
+            f'DenoiseRep: fused == unfused checked on one random input: max relative error '
+            f'{report["max_rel_err"]:.2e} over {report["num_layers_compared"]} layer(s) and the '
+            f'outputs (tolerance {self.tolerance:g})')
+        if self.noise_seed is None:
+            return weights_to_cpu(fused.state_dict())
+        return self._deploy_state_dict(runner)  # the noise term differs from unfused by design
+
     def after_train(self, runner) -> None:
         if not self.publish:
             return
-        state_dict = self._deploy_state_dict(runner)  # every rank: fusion is cheap and local
+        # every rank: fusion is cheap and local
+        state_dict = self._checked_deploy_state_dict(runner)
         if not is_main_process():
             return
         model = unwrap_denoiserep(runner, type(self).__name__)
