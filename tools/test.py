@@ -2,11 +2,14 @@
 checkpoint, or a plain (deploy) config with fused weights from tools/fuse_checkpoint.py.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl] [--show]
-        [--show-dir DIR] [--wait-time S] [--interval N] [--tta] [--amp] [--cfg-options k=v ...]
+        [--show-dir DIR] [--wait-time S] [--interval N] [--tta] [--amp] [--non-strict]
+        [--cfg-options k=v ...]
         [--launcher {none,pytorch,slurm,mpi}]
 
 CHECKPOINT may be a local file or a URL. Multi-process: tools/dist_test.sh CONFIG CHECKPOINT
-NUM_PROCS [args] (works on CPU with gloo). The logic lives in mmdenoise.apis.testing.
+NUM_PROCS [args] (works on CPU with gloo). A checkpoint that does not fit the config (missing or
+unexpected keys, deploy weights with a DenoiseRep config) is refused unless --non-strict. The
+logic lives in mmdenoise.apis.testing.
 """
 import os.path as osp
 import sys

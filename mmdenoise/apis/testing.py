@@ -67,6 +67,10 @@ def build_test_parser() -> argparse.ArgumentParser:
         '--amp', action='store_true', help='automatic mixed precision (test_cfg.fp16=True)')
     parser.add_argument(
         '--no-pin-memory', action='store_true', help='pin_memory=False in the dataloader')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='load a checkpoint whose keys do not match the model (missing / unexpected keys '
+        'become warnings, as in plain MMEngine); by default such a checkpoint is refused')
     add_common_args(parser)
     return parser
 
@@ -237,32 +241,150 @@ def _is_denoiser_key(key: str) -> bool:
     return '.denoiser.' in key or key.startswith('denoiser.')
 
 
-def check_checkpoint_matches_model(model: Any, checkpoint: str) -> None:
-    """Catch the silent trap of a non-strict load: DenoiseRep training weights (with denoisers)
-    tested with a plain model config, whose load would drop the denoisers and test the unfused
-    backbone. Local files only (URLs are left to mmengine).
+def _is_fused_checkpoint(ckpt: Any) -> bool:
+    """Deploy weights written by fuse_checkpoint or DenoiseRepDeployHook (their meta says so)."""
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    info = meta.get('denoiserep') if isinstance(meta, dict) else None
+    return isinstance(info, dict) and bool(info.get('fused') or info.get('fused_from'))
+
+
+def _tolerated_keys(model: Any) -> set:
+    """Keys a model drops when it loads its own state dict (mmpretrain SwinV2 rebuilds some
+    buffers in its load hooks): not a mismatch."""
+    dropped = model.load_state_dict(model.state_dict(), strict=False)
+    return set(dropped.missing_keys) | set(dropped.unexpected_keys)
+
+
+def check_checkpoint_matches_model(model: Any, checkpoint: str, config: str = 'the config',
+                                   strict: bool = True, purpose: str = 'test') -> List[str]:
+    """Refuse a checkpoint that does not fit ``model`` before the Runner loads it non-strictly
+    (which would only log a warning and evaluate, or train, a partly random network).
+
+    Rules (local files; URLs are left to mmengine):
+
+    * DenoiseRep training weights (``*.denoiser.*`` keys) into a model without denoisers:
+      refused (fuse first, or use the training config);
+    * fused deploy weights (their ``meta.denoiserep`` says so) into a DenoiseRep wrapper when
+      testing: refused (the wrapper would apply fresh denoisers on top), naming the deploy config;
+    * a plain task checkpoint into a wrapper: only the ``*.denoiser.*`` keys may be missing
+      (the legitimate ``load_from`` case; testing it evaluates untrained denoisers: warned);
+    * otherwise every model key must be there with its shape and no key may be unexpected
+      (keys the model drops when loading its own state dict are tolerated).
+
+    Args:
+        strict: with False (``--non-strict``) the key mismatches are returned as warnings
+            instead of raised (the two DenoiseRep rules above still apply).
+        purpose: ``'test'`` (tools/test.py) or ``'load_from'`` (training), for the messages.
+
+    Returns:
+        list[str]: warnings (already printed).
 
     Raises:
-        ToolError: the checkpoint holds denoiser weights and the model has none.
+        ToolError: naming the config, the checkpoint and the mismatch.
     """
     if _is_remote(checkpoint) or not osp.isfile(checkpoint):
-        return
+        return []
+    import torch
     from mmengine.model import is_model_wrapper
     from mmengine.runner.checkpoint import CheckpointLoader
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
-    if not isinstance(state, dict):
-        return
+    try:
+        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    except Exception as err:  # noqa: BLE001 (the loaders name the file and the problem)
+        raise ToolError(f'cannot load {checkpoint}: {err}') from err
+    if isinstance(ckpt, dict) and isinstance(ckpt.get('state_dict'), dict):
+        state = ckpt['state_dict']
+    elif isinstance(ckpt, dict) and ckpt and all(torch.is_tensor(v) for v in ckpt.values()):
+        state = ckpt
+    else:
+        raise ToolError(f'{checkpoint} holds no state_dict (keys: {sorted(ckpt)[:8]})'
+                        if isinstance(ckpt, dict) else f'{checkpoint} holds no state_dict')
+    if state and all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
     if is_model_wrapper(model):
         model = model.module
-    model_keys = model.state_dict().keys()
-    if any(_is_denoiser_key(k) for k in state) and not any(_is_denoiser_key(k) for k in model_keys):
+    own = model.state_dict()
+    ckpt_has = any(_is_denoiser_key(k) for k in state)
+    model_has = any(_is_denoiser_key(k) for k in own)
+    if ckpt_has and not model_has:
         raise ToolError(
             f'{checkpoint} holds DenoiseRep training weights (with *.denoiser.* keys) but the '
-            'config\'s model has no denoisers: fuse it first (tools/fuse_checkpoint.py '
-            'TRAIN_CONFIG '
-            'CHECKPOINT OUTPUT) and test OUTPUT with the deploy config, or test it with the '
-            'training config')
+            f'model of {config} has no denoisers: fuse it first (tools/fuse_checkpoint.py '
+            'TRAIN_CONFIG CHECKPOINT OUTPUT) and test OUTPUT with the deploy config, or test it '
+            'with the training config')
+    warned: List[str] = []
+    if model_has and not ckpt_has:
+        if _is_fused_checkpoint(ckpt) and purpose == 'test':
+            meta = ckpt['meta']['denoiserep']
+            deploy = meta.get('deploy_config') or 'the task model\'s own (deploy) config'
+            raise ToolError(
+                f'{checkpoint} holds fused deploy weights, but {config} is a DenoiseRep '
+                'training config: its wrapper would apply freshly initialised denoisers on top '
+                f'and the metric would not be the deploy model\'s. Test it with {deploy}')
+        if purpose == 'test':
+            warned.append(f'{checkpoint} has no denoiser weights: {config} evaluates the plain '
+                          'weights through untrained (initial) denoisers')
+    skip = (lambda k: _is_denoiser_key(k)) if (model_has and not ckpt_has) else (lambda k: False)
+    tolerated = _tolerated_keys(model)
+    missing = [k for k in own if k not in state and not skip(k) and k not in tolerated]
+    unexpected = [k for k in state if k not in own and k not in tolerated]
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in own.items()
+              if k in state and torch.is_tensor(state[k]) and torch.is_tensor(v)
+              and tuple(state[k].shape) != tuple(v.shape)]
+    if missing or unexpected or shapes:
+        from .fuse_checkpoint import _key_mismatch_message
+        detail = _key_mismatch_message(missing, unexpected, shapes)
+        matched = len([k for k in own if k in state])
+        message = (f'{checkpoint} does not match the model of {config} ({matched} of '
+                   f'{len(own)} model keys found): {detail}')
+        if strict:
+            raise ToolError(message + '; pass --non-strict to load what matches anyway'
+                            if purpose == 'test' else message)
+        warned.append(message)
+    from .fuse_checkpoint import first_non_finite
+    bad = first_non_finite(state)
+    if bad is not None:
+        warned.append(f'{checkpoint}: the tensor {bad!r} holds NaN or inf values; metrics '
+                      'computed from this checkpoint are not meaningful')
+    for line in warned:
+        warnings.warn(line, stacklevel=2)
+        print(f'warning: {line}')
+    return warned
+
+
+class NonFiniteOutputCounter:
+    """Forward hook on the task model: counts test batches whose tensor outputs hold NaN / inf,
+    so that a metric computed from them is flagged loudly instead of reported as a number."""
+
+    def __init__(self, model: Any):
+        import torch
+        self.batches = self.bad = 0
+        self.first: Optional[str] = None
+        self._torch = torch
+        self._handles = []
+        roots = [model]
+        for name in ('backbone', 'neck', 'head', 'decode_head'):
+            sub = getattr(getattr(model, 'architecture', model), name, None)
+            if isinstance(sub, torch.nn.Module):
+                self._handles.append(sub.register_forward_hook(self._hook(name)))
+        if not self._handles:
+            for root in roots:
+                self._handles.append(root.register_forward_hook(self._hook('model')))
+
+    def _hook(self, name):
+        def hook(module, args, output):
+            if name in ('backbone', 'model'):
+                self.batches += 1
+            from mmdenoise.denoiserep.testing import flatten_outputs
+            tensors = [t for t in flatten_outputs(output)
+                       if t.is_floating_point() and t.numel()]
+            if any(not bool(self._torch.isfinite(t).all()) for t in tensors):
+                self.bad += 1
+                self.first = self.first or name
+        return hook
+
+    def remove(self):
+        for handle in self._handles:
+            handle.remove()
 
 
 def run_test(argv: Optional[List[str]] = None) -> Dict[str, Any]:
@@ -273,10 +395,24 @@ def run_test(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     cfg = merge_test_args(load_config(args.config), args)
     cpu_dist = setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    check_checkpoint_matches_model(runner.model, args.checkpoint)
+    check_checkpoint_matches_model(runner.model, args.checkpoint, args.config,
+                                   strict=not args.non_strict)
     if args.out is not None:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    from mmengine.model import is_model_wrapper
+    counter = NonFiniteOutputCounter(runner.model.module if is_model_wrapper(runner.model)
+                                     else runner.model)
+    try:
+        metrics = runner.test()
+    finally:
+        counter.remove()
+    if counter.bad:
+        line = (f'{counter.bad} test batch(es) produced NaN / inf outputs (first in the '
+                f'{counter.first}): the metrics above are computed from non-finite values and '
+                f'are not meaningful ({args.checkpoint})')
+        runner.logger.warning('!' * 20 + ' ' + line)
+        print(f'warning: {line}')
+        warnings.warn(line, stacklevel=2)
     teardown_cpu_distributed(cpu_dist)
     return metrics
