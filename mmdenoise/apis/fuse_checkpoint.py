@@ -326,6 +326,13 @@ def _extract_feat(model: nn.Module, inputs: torch.Tensor) -> Any:
                                                                'extract_feat', None)
     if extract is None:
         raise _NotApplicable(f'{type(model).__name__} has no extract_feat')
+    import inspect
+    required = [p for p in list(inspect.signature(extract).parameters.values())[1:]
+                if p.default is inspect.Parameter.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if required:  # e.g. D-SELACFP's extract_feat(inputs, infrared): its 'tensor' mode covers it
+        raise _NotApplicable(f'{type(model).__name__}.extract_feat needs '
+                             f'{[p.name for p in required]} besides the images')
     return extract(inputs)
 
 

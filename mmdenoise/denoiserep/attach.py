@@ -270,9 +270,9 @@ def attach_denoisers(model: nn.Module,
     if constant_free_names and bias_free == 'auto':
         shown = ', '.join(constant_free_names[:6]) + (
             f' (+{len(constant_free_names) - 6} more)' if len(constant_free_names) > 6 else '')
-        (log or _warn)(f'DenoiseRep: {len(constant_free_names)} bias-free layer(s) get constant-free '
-                  f'denoisers (no BatchNorm proven to consume only their output): {shown}; '
-                  f'first reason: {reasons[constant_free_names[0]]}')
+        (log or _warn)(f'DenoiseRep: {len(constant_free_names)} bias-free layer(s) get '
+                       'constant-free denoisers (no BatchNorm proven to consume only their '
+                       f'output): {shown}; first reason: {reasons[constant_free_names[0]]}')
 
     n = len(layers)
     records = []

@@ -15,6 +15,7 @@ none is called ``weight``/``bias``: MMEngine's initialisers match layers by clas
 (``Linear``, ``Conv2d``) or by ``isinstance(m, nn.Linear)`` and read ``m.weight``, so they never
 touch the denoisers.
 """
+import contextlib
 import math
 from typing import Optional, Sequence, Union
 
@@ -183,7 +184,7 @@ class NoisePredictor(nn.Module):
             return None
         dtype = dtype or self.wd.dtype
         work = torch.promote_types(dtype, torch.float32)
-        with torch.autocast(device_type=self.wd.device.type, enabled=False):
+        with _autocast_off(self.wd.device.type):
             e = self.time_embedding(t, work)
             const = blockdiag_channel_map(e, self.wd.to(work), self.groups, -1) + self.bd.to(work)
         return const.to(dtype)
@@ -212,6 +213,15 @@ class NoisePredictor(nn.Module):
         if y.dim() == 0 or y.shape[self.channel_dim] != self.channels:
             raise ValueError(f'{where}: expected {self.channels} channels on dim '
                              f'{self.channel_dim}, got a feature of shape {tuple(y.shape)}')
+
+
+def _autocast_off(device_type: str):
+    """A context with autocast disabled on ``device_type`` (a no-op where autocast is off or
+    the device has none, e.g. ``meta``)."""
+    if device_type in ('cpu', 'cuda', 'xpu', 'mps', 'hpu') and \
+            torch.is_autocast_enabled(device_type):
+        return torch.autocast(device_type=device_type, enabled=False)
+    return contextlib.nullcontext()
 
 
 def in_backward_pass() -> bool:

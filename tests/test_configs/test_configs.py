@@ -213,6 +213,34 @@ def _check_schedulers(cfg, optim_wrapper):
             PARAM_SCHEDULERS.build(sched, default_args=dict(optimizer=optim_wrapper))
 
 
+def _check_exact_with_trained_looking_denoisers(rel, model):
+    """The folds and step order the wrapper proved by its trace hold on this very model: with
+    random denoisers and BatchNorm statistics, fused == unfused layer by layer."""
+    from mmdenoise.denoiserep.testing import perturb_denoisers
+    for record in model.denoised_layers:
+        if record.constant == 'none' and record.why_no_fold is None:
+            assert model.architecture.get_submodule(record.name).bias is not None or \
+                model.attach_cfg.get('bias_free') == 'constant_free', record
+    steps = [s for r in model.denoised_layers for s in r.steps]
+    assert steps == sorted(steps, reverse=True), f'{rel}: steps not in one decreasing run'
+    if rel.startswith('dgrl' + os.sep):
+        # a real fusion of the full DGRL (two ResNet-50 trunks + side branches) takes ~70 s on
+        # one CPU thread; its tiny twin is fused and checked end to end in tests/test_dgrl
+        return
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # offline_fast_build leaves the layers' memory unfilled
+        for module in model.architecture.modules():
+            if isinstance(module, (torch.nn.Linear, torch.nn.modules.conv._ConvNd)):
+                fan_in = module.weight[0].numel()
+                module.weight.copy_(torch.randn(module.weight.shape, generator=gen) /
+                                    fan_in**0.5)
+                if module.bias is not None:
+                    module.bias.copy_(torch.randn(module.bias.shape, generator=gen) * 0.1)
+    perturb_denoisers(model, seed=1, scale=0.2)
+    report = model.check_fused(tolerance=1e-4)
+    assert report['num_layers_compared'] > 0, rel
+
+
 # ---------------------------------------------------------------------- tests
 @pytest.mark.parametrize('rel', CONFIGS)
 def test_config_builds(rel):
@@ -227,6 +255,7 @@ def test_config_builds(rel):
 
     assert len(find_denoised_layers(model)) > 0
     assert len(model.denoised_layers) == len(find_denoised_layers(model))
+    _check_exact_with_trained_looking_denoisers(rel, model)
     found = _remote_weights(cfg.model.architecture, 'model.architecture')
     assert not found, f'{rel}: the task model would download weights at build time: {found}'
     if match is None:  # a wrapper config outside the naming scheme: nothing more to pin

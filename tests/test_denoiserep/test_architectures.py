@@ -147,8 +147,8 @@ def test_segformer_mit_b0_mix_ffn_convs():
 
 def test_densenet121_folds_only_the_traced_conv_to_norm_pairs():
     """mmpretrain DenseNet-121: every dense layer runs norm1 -> relu -> conv1 -> norm2 -> relu ->
-    conv2 -> concat, and transitions norm -> relu -> conv -> pool (the stem: conv -> BN). By names, conv1 / conv2 pair
-    with norm1 / norm2, which precede them; the trace keeps conv1 -> norm2 only (conv2's output
+    conv2 -> concat, transitions norm -> relu -> conv -> pool, the stem conv -> BN. By names,
+    conv1 / conv2 pair with norm1 / norm2, which precede them; the trace keeps conv1 -> norm2 only (conv2's output
     goes into the concatenation). With trained-size constants the fused model stays exact."""
     factory = lambda: build('mmpretrain', 'densenet/densenet121_4xb256_in1k.py')  # noqa: E731
     with pytest.warns(UserWarning, match='constant-free'):

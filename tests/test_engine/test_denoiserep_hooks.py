@@ -47,7 +47,8 @@ class TestHooks(RunnerTestCase):
         cfg = self.epoch_based_cfg
         cfg.model = dict(type='mmdenoise.DenoiseRepWrapper',
                          architecture=dict(type='BoundedLossToyModel'), mode=mode,
-                         attach=dict(layer_types=('Linear', )), trace_input_shape=(1, 2))
+                         attach=dict(layer_types=('Linear', )),
+                         trace_input_shape=(1, 2))
         cfg.train_cfg.max_epochs = max_epochs
         cfg.val_cfg = None
         cfg.val_dataloader = None

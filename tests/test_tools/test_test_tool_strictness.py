@@ -17,7 +17,8 @@ DEMO = 'configs/demo/resnet18-w16_fashion-mnist-mini.py'
 DEMO_DR = 'configs/demo/denoiserep-label-free_resnet18-w16_fashion-mnist-mini.py'
 VIT_CKPT = ('data/checkpoints/fashion-mnist/'
             'denoiserep-label-free_vit-tiny-p4_fashion-mnist_20261121-6378aa33.pth')
-DEPLOY = 'data/checkpoints/demo/denoiserep-label-free_resnet18-w16_fashion-mnist-mini_20261121-3ee10b88.pth'
+DEPLOY = ('data/checkpoints/demo/'
+          'denoiserep-label-free_resnet18-w16_fashion-mnist-mini_20261121-3ee10b88.pth')
 
 
 def test_foreign_checkpoint_is_refused_naming_config_checkpoint_and_keys(tmp_path):
@@ -53,7 +54,7 @@ def test_deploy_weights_with_the_denoiserep_config_are_refused(tmp_path):
     proc = run_tool('tools/test.py', DEMO_DR, DEPLOY, '--work-dir', tmp_path, check=False)
     assert proc.returncode == 1
     err = proc.stderr.strip().splitlines()[-1]
-    assert 'fused deploy weights' in err and 'configs/demo/resnet18-w16_fashion-mnist-mini.py' in err
+    assert 'fused deploy weights' in err and DEMO in err
     fault_log.record('checkpoint', 'fused deploy weights -> tools/test.py DenoiseRep config',
                      message=err, expect_name=Path(DEPLOY).name)
     # the deploy config takes them, strictly (the check passes without an error)
