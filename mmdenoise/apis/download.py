@@ -17,11 +17,23 @@ neither is refused unless ``allow_unverified`` (for ``load_from``: the environme
 
 The transfer goes to ``<cache>/<name>.part``. An interrupted transfer is resumed with an HTTP
 ``Range`` request (within the call, up to ``retries`` times, and by the next call, which finds the
-``.part``); a server that answers the range with the whole file (200) restarts it from zero. The
-``.part`` becomes ``<cache>/<name>`` (atomic rename) only after verification; a mismatch deletes
-it and raises :class:`ChecksumMismatchError` naming the URL and both hashes. A cached file is
-re-verified each time it is used (and downloaded again if it no longer verifies). Downloaded files
-are loaded with ``weights_only=True`` only (:func:`mmdenoise.utils.load_checkpoint_file`).
+``.part``); a server that answers the range with the whole file (200) restarts it from zero. A
+transfer is complete when it received as many bytes as the server announced (``Content-Length``,
+or the total of ``Content-Range`` for a resumed one); fewer is an interruption, whatever the
+connection did. The ``.part`` becomes ``<cache>/<name>`` (atomic rename) only after a complete
+transfer and verification; a mismatch deletes it and raises :class:`ChecksumMismatchError` naming
+the URL and both hashes. A cached file is re-verified each time it is used (and downloaded again
+if it no longer verifies). Downloaded files are loaded with ``weights_only=True`` only
+(:func:`mmdenoise.utils.load_checkpoint_file`).
+
+**Unverified downloads** (``allow_unverified``, no hash) have no hash to tell a complete file
+from a cut one later, so their completion is recorded: just before the ``.part`` is renamed, the
+sidecar ``<cache>/<name>.download.json`` (written atomically) records the URL, the size, the
+sha256 and whether the server announced the size. A cached file used without a hash is reused
+only if that record exists and its size and sha256 match the file; otherwise (a file left by an
+older version, copied in by hand, cut, or changed) it is downloaded again. A server that
+announces no size (a connection-delimited body; a cut chunked body is detected) cannot show a
+cut transfer: such a file is kept with a warning and ``"size_announced": false`` in its record.
 
 Importing this module registers :func:`load_from_http_verified` as MMEngine's loader for
 ``http://`` and ``https://``, so ``load_from=<url>``, ``init_cfg=dict(type='Pretrained',
@@ -55,7 +67,7 @@ __all__ = [
     'DownloadError', 'ChecksumMismatchError', 'UnverifiableDownloadError', 'ZooModel',
     'SHA256_FIELD', 'ALLOW_UNVERIFIED_ENV', 'download_checkpoint', 'resolve_zoo_model',
     'find_model_index', 'hash_prefix_from_name', 'cache_dir', 'load_from_http_verified',
-    'register_url_loader', 'verify_file'
+    'register_url_loader', 'verify_file', 'RECORD_SUFFIX'
 ]
 
 SHA256_FIELD = 'Weights-SHA256'
@@ -303,8 +315,10 @@ class _Progress:
         print(f'\r{self.name}: {size} MiB', end=end, file=sys.stderr, flush=True)
 
 
-def _transfer(url: str, part: str, timeout: float, progress: _Progress) -> None:
-    """One request: append to / (re)start ``part``; raises _Interrupted when cut short."""
+def _transfer(url: str, part: str, timeout: float, progress: _Progress) -> bool:
+    """One request: append to / (re)start ``part``; raises _Interrupted when cut short (fewer
+    bytes than announced). Returns whether the server announced the size (when it did not, a
+    connection closed early cannot be told from the end of the file)."""
     have = osp.getsize(part) if osp.exists(part) else 0
     headers = {'User-Agent': _USER_AGENT, 'Accept-Encoding': 'identity'}
     if have:
@@ -317,7 +331,7 @@ def _transfer(url: str, part: str, timeout: float, progress: _Progress) -> None:
             _, total = _content_range(err.headers.get('Content-Range'))
             err.close()
             if total == have:
-                return
+                return True
             os.remove(part)
             raise _Interrupted(f'stale partial file ({have} bytes) for {url}; starting again')
         err.close()
@@ -361,6 +375,45 @@ def _transfer(url: str, part: str, timeout: float, progress: _Progress) -> None:
         if total is not None and done < total:
             raise _Interrupted(f'{url}: transfer cut after {done} of {total} bytes')
         progress(done, total, force=True)
+        return total is not None
+
+
+#: suffix of the record of a completed unverified download (see the module docstring)
+RECORD_SUFFIX = '.download.json'
+
+
+def _write_record(final: str, url: str, sha256: str, size_announced: bool) -> None:
+    import json
+    record = dict(url=url, size=osp.getsize(final + '.part'), sha256=sha256,
+                  size_announced=bool(size_announced), complete=True)
+    tmp = final + RECORD_SUFFIX + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(record, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, final + RECORD_SUFFIX)
+
+
+def _recorded_complete(final: str) -> Tuple[bool, str]:
+    """Whether ``final`` (a file used without a hash) is the recorded, complete download;
+    ``(ok, why not)``."""
+    import json
+    record_path = final + RECORD_SUFFIX
+    if not osp.isfile(record_path):
+        return False, f'no record {osp.basename(record_path)} of a completed download'
+    try:
+        with open(record_path) as f:
+            record = json.load(f)
+        size, digest = int(record['size']), str(record['sha256'])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return False, f'unreadable record {record_path} ({err})'
+    actual_size = osp.getsize(final)
+    if actual_size != size:
+        return False, f'{actual_size} bytes, {size} recorded in {record_path}'
+    actual = verify_file(final, final, None, delete=False)
+    if actual != digest:
+        return False, f'sha256 {actual}, {digest} recorded in {record_path}'
+    return True, ''
 
 
 def download_checkpoint(name_or_url: str,
@@ -381,7 +434,9 @@ def download_checkpoint(name_or_url: str,
         sha256: the full sha256 the file must have (overrides the metafile's).
         retries: how many times an interrupted transfer is resumed within this call.
         timeout: socket timeout of each request, in seconds.
-        allow_unverified: accept a file that has no hash to be checked against.
+        allow_unverified: accept a file that has no hash to be checked against (its
+            completed transfer is recorded in ``<name>.download.json``, and a cached copy is
+            reused only if it matches that record; see the module docstring).
         progress: print the progress to stderr.
 
     Raises:
@@ -410,20 +465,28 @@ def download_checkpoint(name_or_url: str,
     os.makedirs(folder, exist_ok=True)
     final = osp.join(folder, _file_name(url))
     if osp.isfile(final):
-        try:
-            verify_file(final, url, expected, delete=False)
-            return final
-        except ChecksumMismatchError as err:
-            warnings.warn(f'the cached {final} does not verify ({err.actual}); downloading it '
-                          'again')
+        if expected is None:  # nothing to verify with: trust only a recorded complete download
+            ok, why = _recorded_complete(final)
+            if ok:
+                return final
+            warnings.warn(f'the cached {final} cannot be told from a partial download ({why}); '
+                          'downloading it again')
             os.remove(final)
+        else:
+            try:
+                verify_file(final, url, expected, delete=False)
+                return final
+            except ChecksumMismatchError as err:
+                warnings.warn(f'the cached {final} does not verify ({err.actual}); downloading '
+                              'it again')
+                os.remove(final)
 
     part = final + '.part'
     show = _Progress(progress, osp.basename(final))
     attempt = 0
     while True:
         try:
-            _transfer(url, part, timeout, show)
+            size_announced = _transfer(url, part, timeout, show)
             break
         except _Interrupted as err:
             if attempt >= retries:
@@ -433,7 +496,15 @@ def download_checkpoint(name_or_url: str,
             attempt += 1
             warnings.warn(f'{err}; resuming (attempt {attempt} of {retries})')
             time.sleep(min(0.1 * 2**attempt, 2.0))
-    verify_file(part, url, expected, delete=True)
+    digest = verify_file(part, url, expected, delete=True)
+    record = final + RECORD_SUFFIX
+    if expected is None:
+        if not size_announced:
+            warnings.warn(f'{url}: the server announced no size (no Content-Length), so a cut '
+                          f'transfer cannot be detected; {final} is kept unverified')
+        _write_record(final, url, digest, size_announced)
+    elif osp.exists(record):
+        os.remove(record)  # verified by its hash from now on
     os.replace(part, final)  # same folder: atomic; the final name appears only when verified
     return final
 

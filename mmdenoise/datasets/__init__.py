@@ -8,6 +8,7 @@ from .caviar import CAVIAR
 from .concat import ReIDConcatDataset
 from .cuhk02 import CUHK02
 from .cuhk_sysu import CUHKSYSU
+from .fashion_mnist import DatasetFileError, build_checked_fashion_mnist
 from .grid import GRID
 from .ilids import ILIDS
 from .list_dataset import ReIDListDataset
@@ -30,5 +31,14 @@ __all__ = [
     'MSMT17',
     'VehicleID', 'VIPeR', 'PRID2011', 'GRID', 'ILIDS', 'CAVIAR', 'SYSUMM01', 'RegDB',
     'IdentitySampler', 'CrossModalityIdentitySampler', 'PackReIDInputs', 'build_mlr_dataset',
-    'PackPairedReIDInputs', 'RandomLowResolutionCopy', 'CUHKSYSU', 'CUHK02'
+    'PackPairedReIDInputs', 'RandomLowResolutionCopy', 'CUHKSYSU', 'CUHK02', 'DatasetFileError',
+    'build_checked_fashion_mnist', 'CheckedFashionMNIST'
 ]
+
+
+def __getattr__(name: str):
+    # CheckedFashionMNIST subclasses mmpretrain's FashionMNIST: imported on first use only
+    if name == 'CheckedFashionMNIST':
+        from .fashion_mnist import CheckedFashionMNIST
+        return CheckedFashionMNIST
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -46,9 +46,19 @@ def list_images(folder: str, recursive: bool = False) -> List[str]:
 
 
 def read_lines(path: str) -> List[str]:
-    """Non-empty, stripped lines of a text file."""
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip()]
+    """Non-empty, stripped lines of a text file (a split / list file).
+
+    Raises:
+        DatasetLayoutError: the file does not exist (named, as a missing split file).
+        ValueError: the file is not UTF-8 text (named).
+    """
+    if not osp.isfile(path):
+        raise DatasetLayoutError(f'split / list file {path!r} not found')
+    try:
+        with open(path, encoding='utf-8') as f:
+            return [line.strip() for line in f if line.strip()]
+    except UnicodeDecodeError as err:
+        raise ValueError(f'{path}: not a UTF-8 text file ({err})') from None
 
 
 class BaseReIDDataset(BaseDataset):
@@ -200,6 +210,11 @@ class BaseReIDDataset(BaseDataset):
             r['gt_label'] = r['pid']
         query = [r for r in records if r['split'] == 'query']
         gallery = [r for r in records if r['split'] == 'gallery']
+        if self.split == 'test' and not (query and gallery):
+            # e.g. a query folder of junk images only: the metric could rank nothing
+            raise self.layout_error(f'the test set has {len(query)} query and {len(gallery)} '
+                                    'gallery images (after dropping junk identities); both '
+                                    'must be non-empty')
         trials = sorted({r['trial'] for r in records if r.get('trial', -1) >= 0})
         self._metainfo.update(
             num_query=len(query),

@@ -12,7 +12,7 @@ from typing import List, Optional
 import numpy as np
 
 from mmdenoise.registry import DATASETS
-from .base_reid_dataset import BaseReIDDataset, list_images
+from .base_reid_dataset import IMG_EXTENSIONS, BaseReIDDataset, list_images
 from .random_split_dataset import RandomSplitReIDDataset, cross_camera_test_records
 
 MARKET_PATTERN = r'([-\d]+)_c(\d+)'
@@ -77,7 +77,13 @@ data_root/
 
     def _parse_folder(self, folder: str, split: str) -> List[dict]:
         records = []
-        for path in list_images(folder, self.recursive):
+        paths = list_images(folder, self.recursive)
+        if not paths:
+            raise self.layout_error(
+                f'the {split} folder {folder!r} holds no image (a {split} set must not be '
+                f'empty; extensions read: {", ".join(IMG_EXTENSIONS)}'
+                f'{"" if self.recursive else "; sub-folders are not searched (recursive=False)"})')
+        for path in paths:
             match = self.pattern.search(osp.basename(path))
             if match is None:
                 raise self.layout_error(
@@ -219,7 +225,10 @@ class CUHK03NPRandomSplit(RandomSplitReIDDataset):
         pattern = re.compile(MARKET_PATTERN)
         records = []
         for folder in folders:
-            for path in list_images(osp.join(root, folder)):
+            paths = list_images(osp.join(root, folder))
+            if not paths:
+                raise self.layout_error(f'the folder {osp.join(root, folder)!r} holds no image')
+            for path in paths:
                 match = pattern.search(osp.basename(path))
                 if match is None:
                     raise self.layout_error(f'cannot parse identity/camera from {path!r}')

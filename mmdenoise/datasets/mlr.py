@@ -147,9 +147,17 @@ def build_mlr_dataset(src_root: str,
 def read_mlr_manifest(dst_root: str) -> Dict[str, int]:
     """``{relative path: ratio}`` of the down-sampled images of an MLR folder."""
     ratios = {}
-    with open(osp.join(dst_root, 'mlr_manifest.txt')) as f:
-        for line in f:
+    manifest = osp.join(dst_root, 'mlr_manifest.txt')
+    if not osp.isfile(manifest):
+        raise FileNotFoundError(
+            f'{manifest} not found: {dst_root} is not an MLR folder built by build_mlr_dataset '
+            '(tools/dataset_converters/build_mlr_dataset.py)')
+    with open(manifest) as f:
+        for lineno, line in enumerate(f, 1):
             if line.strip():
-                path, ratio = line.split()[:2]
-                ratios[path] = int(ratio)
+                fields = line.split()
+                if len(fields) < 2 or not fields[1].isdigit():
+                    raise ValueError(f'{manifest}:{lineno}: expected "<relative path> <ratio>", '
+                                     f'got {line.strip()!r}')
+                ratios[fields[0]] = int(fields[1])
     return ratios

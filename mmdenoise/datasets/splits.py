@@ -5,6 +5,7 @@ trial does not change when ``num_trials`` changes and parsers agree on a split w
 order in which they are built.
 """
 import json
+import os
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -32,8 +33,14 @@ def load_split_file(path: Optional[str], num_trials: int, name: str):
     trial), to reproduce published splits; ``None`` when no file is given."""
     if path is None:
         return None
-    with open(path) as f:
-        splits = json.load(f)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'{name}: split_file {path!r} not found (a JSON list of '
+                                '{"train": [...], "test": [...]} identity lists, one per trial)')
+    try:
+        with open(path, encoding='utf-8') as f:
+            splits = json.load(f)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f'{name}: split_file {path!r} is not valid JSON ({err})') from None
     if not isinstance(splits, list) or len(splits) < num_trials or not all(
             isinstance(s, dict) and 'train' in s and 'test' in s for s in splits):
         raise ValueError(f'{name}: {path} must hold a JSON list of at least {num_trials} '

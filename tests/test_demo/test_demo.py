@@ -50,7 +50,7 @@ def test_subset_loads_with_the_configured_dataset(split, count):
     cfg = _cfg(demo.BASELINE_CONFIG)
     loader = cfg.train_dataloader if split == 'train' else cfg.test_dataloader
     ds_cfg = loader.dataset.copy()
-    assert ds_cfg.type == 'FashionMNIST' and ds_cfg.split == split and ds_cfg.download is False
+    assert ds_cfg.type == 'mmdenoise.CheckedFashionMNIST' and ds_cfg.split == split and ds_cfg.download is False
     assert ds_cfg.data_root == demo.SUBSET_DIR  # relative: the tools run from the repo root
     ds_cfg.data_root = DATA
     init_default_scope('mmpretrain')

@@ -42,11 +42,28 @@ class RankingProtocol:
         dedup_gallery_ids (bool): CMC over the ranked list of distinct gallery identities
             (SYSU-MM01 / RegDB code); mAP and mINP use the full ranking.
         exclude_same_image (bool): Ignore a gallery entry with the query's own image id.
+        cameras (bool): Whether the protocol reads camera ids. ``True`` (default): every
+            sample must carry a ``camid`` (an int; ``-1`` states that the dataset has no camera
+            for that image, e.g. VehicleID, and turns same-camera removal off for it), and a
+            sample *without* the field is refused by :class:`~mmdenoise.evaluation.ReIDMetric`
+            instead of silently counting as ``-1``. ``False``: the protocol uses no camera at
+            all (no same-camera removal, no camera pairs: e.g. RegDB), so samples need no
+            ``camid`` and any given is ignored. ``cameras=False`` together with a camera rule
+            is contradictory and rejected.
     """
     exclude_same_camera: bool = True
     excluded_camera_pairs: Tuple[Tuple[int, int], ...] = ()
     dedup_gallery_ids: bool = False
     exclude_same_image: bool = True
+    cameras: bool = True
+
+    def __post_init__(self):
+        if not self.cameras and (self.exclude_same_camera or self.excluded_camera_pairs):
+            raise ValueError(
+                'RankingProtocol: cameras=False (the samples have no camera ids) contradicts '
+                f'exclude_same_camera={self.exclude_same_camera} / excluded_camera_pairs='
+                f'{self.excluded_camera_pairs}, which need camera ids; set '
+                'exclude_same_camera=False and excluded_camera_pairs=() or cameras=True')
 
 
 #: Named protocols (metric ``protocol=``).
@@ -57,8 +74,9 @@ PROTOCOLS: Dict[str, RankingProtocol] = {
     # queries (0-based camids 1 and 2), CMC on de-duplicated gallery identities
     'sysu': RankingProtocol(
         exclude_same_camera=False, excluded_camera_pairs=((2, 1), ), dedup_gallery_ids=True),
-    # RegDB: all test images of the other modality, no camera filtering
-    'regdb': RankingProtocol(exclude_same_camera=False),
+    # RegDB: all test images of the other modality, no camera filtering (camera ids unused,
+    # so samples need none)
+    'regdb': RankingProtocol(exclude_same_camera=False, cameras=False),
 }
 
 
@@ -309,15 +327,21 @@ def rank_row_exact(dist_row, q_pid, q_cam, q_img, g_pid, g_cam, g_img,
 
 
 def summarize(per_query: Dict[str, np.ndarray], topk: Sequence[int]) -> Dict[str, float]:
-    """Means over the queries with at least one valid match (fractions in [0, 1])."""
+    """Means over the queries with at least one valid match (fractions in [0, 1]).
+
+    The summary also holds ``num_valid_queries`` (queries with at least one valid match, the
+    ones the means are over) and ``num_queries``. Raises ``ValueError`` when no query has a
+    valid match: the means are then undefined, and reporting 0.0 would pass off a broken
+    query / gallery (or protocol) as a bad model.
+    """
     valid = per_query['num_matches'] > 0
     num_valid = int(valid.sum())
     first = per_query['dedup_first_rank'] if 'dedup_first_rank' in per_query else \
         per_query['first_rank']
-    summary = dict(num_valid_queries=num_valid)
+    summary = dict(num_valid_queries=num_valid, num_queries=int(len(valid)))
     if num_valid == 0:
-        summary.update(mAP=0.0, mINP=0.0, **{f'R{k}': 0.0 for k in topk})
-        return summary
+        raise ValueError(f'summarize: none of the {len(valid)} queries has a valid gallery '
+                         'match (num_matches is 0 for all): mAP / CMC / mINP are undefined')
     summary['mAP'] = float(per_query['ap'][valid].mean())
     summary['mINP'] = float(per_query['inp'][valid].mean())
     for k in topk:

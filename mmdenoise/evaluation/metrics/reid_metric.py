@@ -26,6 +26,12 @@ def _field(sample: Any, key: str, default: Any = None) -> Any:
     return getattr(sample, key, default)
 
 
+def _describe(sample: Any, index: int) -> str:
+    """How an error names a data sample: its ``img_path``, else its position."""
+    path = _field(sample, 'img_path')
+    return repr(str(path)) if path is not None else f'#{index} (no img_path)'
+
+
 def _to_int(value: Any) -> int:
     if isinstance(value, torch.Tensor):
         return int(value.reshape(-1)[0].item())
@@ -45,7 +51,12 @@ class ReIDMetric(BaseMetric):
 
     - ``pred_feature`` (``feature_key``): 1-D feature tensor written by the model;
     - ``pid`` (original identity; falls back to ``gt_label``): int or 1-element tensor;
-    - ``camid``: int, ``-1`` if unknown (then no same-camera removal for that image);
+    - ``camid``: int (0-based camera). Required whenever the protocol reads cameras
+      (``RankingProtocol.cameras``, True for ``'market'`` and ``'sysu'``): a sample without
+      it raises ``ValueError`` naming its ``img_path``, since treating it as "unknown" would
+      silently turn off same-camera removal. ``-1`` is the explicit "this dataset has no
+      camera for the image" (VehicleID, CUHK-SYSU): no same-camera removal for that image.
+      Not read (may be absent) under a protocol with ``cameras=False`` (``'regdb'``);
     - ``split``: ``'query'`` or ``'gallery'``;
     - optional ``trial`` (int; ``-1`` = shared by all trials), ``img_path`` (used to drop a
       gallery entry that is the query image itself and for rank lists), ``modality``;
@@ -61,10 +72,19 @@ class ReIDMetric(BaseMetric):
     VehicleID / the DG and cross-resolution sets: gallery images of the query's identity and
     camera are ignored), ``'sysu'`` (SYSU-MM01: no same-camera removal, camera 2 (camid 1)
     ignored for camera-3 (camid 2) queries, CMC over de-duplicated gallery identities) and
-    ``'regdb'`` (no filtering). Gallery identities in ``junk_pids`` are ignored; queries
-    without any valid match are left out of the means. Ties in distance keep gallery order.
-    With several ``trial`` values the metrics are computed per trial and averaged (random
-    splits of VIPeR/PRID/GRID/iLIDS/CAVIAR, SYSU gallery draws, VehicleID draws).
+    ``'regdb'`` (no filtering, no camera ids needed). Gallery identities in ``junk_pids`` are
+    ignored; queries without any valid match are left out of the means. Ties in distance keep
+    gallery order. With several ``trial`` values the metrics are computed per trial and
+    averaged (random splits of VIPeR/PRID/GRID/iLIDS/CAVIAR, SYSU gallery draws, VehicleID
+    draws).
+
+    **Results.** ``mAP``, ``R<k>``, ``mINP`` (percent), ``num_queries`` and
+    ``num_valid_queries`` (queries with at least one valid gallery match: the ones the means
+    are over). With several trials every value is the mean over the trials (the counts too,
+    as floats, since each trial's metrics are means over its own valid queries), plus
+    ``num_valid_queries_min`` (the smallest trial's count), ``mAP_std`` and ``num_trials``.
+    A trial in which *no* query has a valid match raises ``ValueError`` (with the query and
+    gallery sizes and the reason) instead of reporting 0.0.
 
     **Memory.** Distances are computed ``chunk_size`` queries at a time and no row is
     sorted, so memory is ``O((Q + G) * D + chunk_size * G)``; re-ranking keeps sparse
@@ -166,6 +186,13 @@ class ReIDMetric(BaseMetric):
                 raise KeyError(f"ReIDMetric: data sample 'split' must be 'query' or "
                                f"'gallery', got {split!r}")
             camid = _field(sample, 'camid')
+            if camid is None and self.protocol.cameras:
+                raise ValueError(
+                    f'ReIDMetric: data sample {_describe(sample, len(self.results))} has no '
+                    "'camid', but the protocol reads camera ids (same-camera removal / camera "
+                    'pairs); a missing camid is not taken as "unknown camera". Pack it '
+                    "(PackReIDInputs meta_keys must include 'camid'), give camid=-1 where the "
+                    'dataset really has no cameras, or use a protocol with cameras=False')
             trial = _field(sample, 'trial')
             self.results.append(
                 dict(
@@ -243,6 +270,9 @@ class ReIDMetric(BaseMetric):
                 None if img_ids is None else img_ids[g_idx],
                 protocol=self.protocol,
                 chunk_size=self.chunk_size)
+            if not (per_query['num_matches'] > 0).any():
+                raise ValueError(self._no_valid_query_message(
+                    trial, pids[q_idx], camids[q_idx], pids[g_idx], camids[g_idx]))
             summary = summarize(per_query, self.topk)
             summary['trial'] = trial
             summaries.append(summary)
@@ -258,12 +288,46 @@ class ReIDMetric(BaseMetric):
         g_sq = gallery.pow(2).sum(1) if self.distance == 'euclidean' else None
         return lambda s, e: pairwise_distance(query[s:e], gallery, self.distance, g_sq)
 
+    def _no_valid_query_message(self, trial, q_pids, q_cams, g_pids, g_cams) -> str:
+        where = '' if trial == -1 else f'trial {trial}: '
+        num_q, num_g = len(q_pids), len(g_pids)
+        in_gallery = torch.isin(q_pids, g_pids)
+        head = (f'ReIDMetric: {where}none of the {num_q} queries has a valid match among the '
+                f'{num_g} gallery images (junk identities {list(self.junk_pids)} excluded), so '
+                'mAP / CMC / mINP are undefined; ')
+        if not bool(in_gallery.any()):
+            q_ids = sorted(set(q_pids.tolist()))
+            g_ids = sorted(set(g_pids.tolist()))
+            return head + (f'no query identity is in the gallery (query pids {q_ids[:10]}'
+                           f'{"..." if len(q_ids) > 10 else ""}, gallery pids {g_ids[:10]}'
+                           f'{"..." if len(g_ids) > 10 else ""}): check that query and '
+                           'gallery come from the same test set and that pid is the original '
+                           'identity, not a training label')
+        rules = []
+        if self.protocol.exclude_same_camera:
+            rules.append('same identity and camera')
+        if self.protocol.excluded_camera_pairs:
+            rules.append(f'camera pairs {list(self.protocol.excluded_camera_pairs)}')
+        if self.protocol.exclude_same_image:
+            rules.append('same image (img_path)')
+        return head + (f'{int(in_gallery.sum())} queries have their identity in the gallery, '
+                       f'but the protocol removes all those gallery images ({", ".join(rules)})'
+                       f': check the camids (query cameras {sorted(set(q_cams.tolist()))}, '
+                       f'gallery cameras {sorted(set(g_cams.tolist()))}) and that query and '
+                       'gallery are different images')
+
     def _average(self, summaries: List[dict]) -> Dict[str, float]:
         keys = ['mAP'] + [f'R{k}' for k in self.topk] + ['mINP']
         metrics = {k: float(np.mean([s[k] for s in summaries]) * 100) for k in keys}
         if len(summaries) > 1:
             metrics['mAP_std'] = float(np.std([s['mAP'] for s in summaries]) * 100)
             metrics['num_trials'] = len(summaries)
+            for key in ('num_queries', 'num_valid_queries'):
+                metrics[key] = float(np.mean([s[key] for s in summaries]))
+            metrics['num_valid_queries_min'] = min(s['num_valid_queries'] for s in summaries)
+        else:
+            metrics['num_queries'] = summaries[0]['num_queries']
+            metrics['num_valid_queries'] = summaries[0]['num_valid_queries']
         return metrics
 
     # ------------------------------------------------------------------ rank lists

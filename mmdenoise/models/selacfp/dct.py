@@ -71,12 +71,71 @@ def dct_basis_2d(u: int, v: int, height: int, width: int, dtype=torch.float64) -
     return torch.outer(dct_basis_1d(u, height, dtype), dct_basis_1d(v, width, dtype))
 
 
+def _axis_frequency(freq: int, length: int) -> int:
+    """One axis of :func:`scale_to_grid`'s base mapping (see there)."""
+    if length >= REFERENCE_GRID:
+        # FcaNet's u * (n // 7) where 7 divides n; floor(u * n / 7) otherwise (the same value
+        # at multiples of 7, one-to-one since n / 7 >= 1)
+        return freq * length // REFERENCE_GRID
+    return min(freq, length - 1)  # the index where it fits, else the highest frequency
+
+
 def scale_to_grid(pairs: Sequence[Tuple[int, int]], height: int,
                   width: int) -> List[Tuple[int, int]]:
-    """Map 7x7-grid frequencies to a ``height x width`` grid (``u * height // 7``), so a
-    frequency means the same spatial period at every size (FcaNet: (1, 1) on 7x7 = (2, 2) on
-    14x14)."""
-    return [(u * height // REFERENCE_GRID, v * width // REFERENCE_GRID) for u, v in pairs]
+    """Map 7x7-grid frequencies ``(u, v)`` to a ``height x width`` DCT grid.
+
+    Rule, per axis of length ``n`` (``u`` on the height, ``v`` on the width):
+
+    - ``n`` a multiple of 7 (the 7/14/28/56 sizes FcaNet was designed for): FcaNet's
+      ``u * (n // 7)``, the frequency with the same period in feature-map cells ((1, 1) on
+      7x7 is (2, 2) on 14x14);
+    - other ``n >= 7`` (e.g. 8, 16, 32): ``floor(u * n / 7)``, the nearest lower frequency of
+      that period; it is one-to-one (``n / 7 >= 1``), so distinct pairs stay distinct;
+    - ``n < 7`` (e.g. the 4 rows of SYSU layer 4's 4x8 regions): no period-preserving choice
+      exists (FcaNet's literal ``u * (n // 7)`` is 0 for every ``u``, and ``u * n // 7`` sends
+      (1, 0) to (0, 0), a copy of average pooling), so the index is kept where it fits
+      (``u < n``: the same cosine over the region, sampled at ``n`` points) and the highest
+      frequency ``n - 1`` is used otherwise.
+
+    Distinctness: on a short axis the per-axis map merges frequencies, so pairs are placed in
+    the order given (the rankings are best first, so better frequencies keep their place): a
+    pair whose base mapping is already taken by a *different* 7x7 pair, or a non-zero pair
+    whose base mapping is ``(0, 0)``, moves to the nearest free frequency of the grid (smallest
+    Euclidean distance to its base mapping; ties: lower ``u + v``, then lower ``u``), ``(0, 0)``
+    being taken by a non-zero pair only as the very last free frequency. Hence the mapped
+    frequencies are distinct whenever the grid has at least as many frequencies as there are
+    distinct pairs, and a non-zero pair never becomes ``(0, 0)`` (average pooling) while
+    another free frequency exists, nor ever a copy of it. Only on a grid with fewer
+    frequencies than pairs do the leftover pairs share (their base mapping, or for a would-be
+    ``(0, 0)`` the nearest non-zero frequency). Identical input pairs map identically.
+    """
+    if height < 1 or width < 1:
+        raise ValueError(f'DCT grid must be at least 1x1, got {height}x{width}')
+    grid = [(u, v) for u in range(height) for v in range(width)]
+    taken = set()
+    mapped_of = {}
+    result = []
+    for pair in pairs:
+        pair = (int(pair[0]), int(pair[1]))
+        if pair in mapped_of:
+            result.append(mapped_of[pair])
+            continue
+        base = (_axis_frequency(pair[0], height), _axis_frequency(pair[1], width))
+        nonzero = pair != (0, 0)
+        target = base
+        if base in taken or (nonzero and base == (0, 0)):
+            free = [f for f in grid if f not in taken and (f != (0, 0) or not nonzero)]
+            if not free and (0, 0) not in taken:
+                free = [(0, 0)]  # the last free frequency: distinct, so no copy of anything
+            if not free and nonzero and base == (0, 0):
+                free = [f for f in grid if f != (0, 0)]  # full grid: anything but (0, 0)
+            if free:
+                target = min(free, key=lambda f: ((f[0] - base[0])**2 + (f[1] - base[1])**2,
+                                                  f[0] + f[1], f[0]))
+        taken.add(target)
+        mapped_of[pair] = target
+        result.append(target)
+    return result
 
 
 def dct_filters(channels: int, height: int, width: int,
