@@ -35,7 +35,7 @@ data_preprocessor = dict(
     to_rgb=False)
 
 data_root = 'data/fashion-mnist-mini'
-dataset_type = 'FashionMNIST'
+dataset_type = 'mmdenoise.CheckedFashionMNIST'  # mmpretrain's FashionMNIST + file checks
 # grey (28x28) -> 3-channel (28x28x3) through PIL: 'L' -> Grayscale(3) -> numpy
 to_three_channels = [
     dict(type='NumpyToPIL', to_rgb=False),
@@ -88,9 +88,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=-1, save_last=True, max_keep_ckpts=1),
+    checkpoint=dict(type='mmdenoise.AtomicCheckpointHook', interval=-1, save_last=True,
+                    max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False))
+# every iteration seeded from (seed, iteration): --resume repeats an uninterrupted run exactly
+custom_hooks = [dict(type='mmdenoise.IterationSeedHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -14,7 +14,9 @@ Follows mmpretrain's ``publish_model.py`` behaviour (written anew):
    on the written file before it gets its final name;
 5. the file is saved to a temporary file in the output folder, its bytes are hashed (sha256) and
    it is renamed atomically to ``<name>_<YYYYMMDD>-<sha256[:8]>.pth``, the zoo convention that
-   :mod:`mmdenoise.apis.download` verifies.
+   :mod:`mmdenoise.apis.download` verifies. The temporary file is named after its writer
+   (``.<name>.<host>-p<pid>.<random>.pth.tmp``, :mod:`mmdenoise.utils.io`): one left by a
+   publisher killed with ``kill -9`` is removed by the next publish of the same name.
 
 Note: MMEngine's ``CheckpointHook(published_keys=...)`` names its files with the sha256 of
 ``pickle.dumps(checkpoint)``, not of the file's bytes, so its names do not verify as zoo
@@ -26,14 +28,14 @@ import hashlib
 import os
 import os.path as osp
 import re
-import tempfile
 import time
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import torch
 
 from mmdenoise.utils.checkpoint import plain_meta
-from mmdenoise.utils.io import default_permissions
+from mmdenoise.utils.io import (default_permissions, fsync_dir, make_temp_file,
+                                remove_stale_temp_files)
 from .runner_setup import ToolError
 
 __all__ = [
@@ -188,8 +190,9 @@ def publish_checkpoint(in_file: str,
         raise PublishError(f'invalid checkpoint name {name!r} (no path separators or spaces)')
 
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.pth.tmp', dir=folder)
-    os.close(fd)
+    # the temporary files of killed publishers of this name (``kill -9`` cannot clean up)
+    remove_stale_temp_files(folder, name)
+    tmp = make_temp_file(folder, name, suffix='.pth')
     try:
         torch.save(content, tmp)
         try:  # what users and the download tool will do with it
@@ -200,7 +203,10 @@ def publish_checkpoint(in_file: str,
         sha256 = file_sha256(tmp)
         final = osp.join(folder, published_name(name, sha256, date))
         default_permissions(tmp)
+        with open(tmp, 'rb') as f:
+            os.fsync(f.fileno())
         os.replace(tmp, final)  # same folder: atomic
+        fsync_dir(folder)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)

@@ -5,8 +5,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='reid/mAP',
-                    rule='greater'),
+    checkpoint=dict(type='mmdenoise.AtomicCheckpointHook', interval=1, max_keep_ckpts=2,
+                    save_best='reid/mAP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
