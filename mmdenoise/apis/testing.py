@@ -305,6 +305,11 @@ def check_checkpoint_matches_model(model: Any, checkpoint: str, config: str = 't
     own = model.state_dict()
     ckpt_has = any(_is_denoiser_key(k) for k in state)
     model_has = any(_is_denoiser_key(k) for k in own)
+    if ckpt_has and not model_has and purpose == 'load_from':
+        raise ToolError(
+            f'{checkpoint} holds DenoiseRep training weights (with *.denoiser.* keys) but the '
+            f'model of {config} has no denoisers: fuse it first (tools/fuse_checkpoint.py '
+            'TRAIN_CONFIG CHECKPOINT OUTPUT) and start from OUTPUT')
     if ckpt_has and not model_has:
         raise ToolError(
             f'{checkpoint} holds DenoiseRep training weights (with *.denoiser.* keys) but the '
@@ -337,8 +342,7 @@ def check_checkpoint_matches_model(model: Any, checkpoint: str, config: str = 't
         message = (f'{checkpoint} does not match the model of {config} ({matched} of '
                    f'{len(own)} model keys found): {detail}')
         if strict:
-            raise ToolError(message + '; pass --non-strict to load what matches anyway'
-                            if purpose == 'test' else message)
+            raise ToolError(message + '; pass --non-strict to load what matches anyway')
         warned.append(message)
     from .fuse_checkpoint import first_non_finite
     bad = first_non_finite(state)

@@ -40,6 +40,11 @@ def build_train_parser() -> argparse.ArgumentParser:
         help='resume from the latest checkpoint in the work folder if there is one, else start '
         'from scratch (for restart loops: preemptible jobs, fault soaks)')
     parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load a load_from checkpoint whose keys or shapes do not match the model anyway '
+        '(the mismatch is printed as a warning; by default it is an error)')
+    parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision (AmpOptimWrapper)')
     parser.add_argument(
         '--auto-scale-lr',
@@ -317,6 +322,14 @@ def run_train(argv: Optional[List[str]] = None):
     warnings = resolve_resume(cfg)
     cpu_dist = setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
+    load_from = cfg.get('load_from', None)
+    if load_from and not cfg.get('resume', False):
+        # MMEngine loads load_from non-strictly (a warning, then training from a partly random
+        # network): refuse a checkpoint that does not fit, only the denoiser keys may be missing
+        from .testing import check_checkpoint_matches_model
+        check_checkpoint_matches_model(runner.model, load_from, args.config,
+                                       strict=not getattr(args, 'non_strict', False),
+                                       purpose='load_from')
     for note in notes:
         runner.logger.info(f'tools/train.py: {note}')
     for warning in warnings:

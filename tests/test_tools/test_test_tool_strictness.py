@@ -89,3 +89,30 @@ def test_nan_weights_are_warned_about(tmp_path):
     with pytest.warns(UserWarning, match='NaN or inf'):
         warned = check_checkpoint_matches_model(wrapper, str(path), DEMO_DR)
     assert any('NaN or inf' in w for w in warned)
+
+
+def test_train_refuses_a_load_from_that_does_not_fit(tmp_path):
+    """MMEngine loads ``load_from`` non-strictly: a foreign checkpoint would train a partly random
+    network with exit 0. tools/train.py refuses it before the first iteration."""
+    proc = run_tool('tools/train.py', DEMO_DR, '--work-dir', tmp_path, '--cfg-options',
+                    f'load_from={VIT_CKPT}', check=False)
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    err = proc.stderr.strip().splitlines()[-1]
+    assert err.startswith('error: ') and 'Traceback' not in proc.stderr
+    assert DEMO_DR in err and VIT_CKPT in err and 'missing keys' in err and '--non-strict' in err
+    assert not list(Path(tmp_path).rglob('*.pth'))  # nothing trained, nothing saved
+    fault_log.record('checkpoint', 'foreign (ViT) checkpoint -> tools/train.py load_from',
+                     message=err, expect_name=Path(VIT_CKPT).name)
+
+
+def test_load_from_of_denoiserep_training_weights_into_a_plain_model_points_at_fusion(
+        tmp_path):
+    """The wrapper's training weights (with denoisers) as load_from of a plain config: refused,
+    pointing at tools/fuse_checkpoint.py (the plain-into-wrapper case passes: see above)."""
+    trained = tmp_path / 'trained.pth'
+    torch.save({'state_dict': _wrapper().state_dict()}, trained)
+    from mmdenoise.apis.fuse_checkpoint import build_model_from_cfg
+    from mmdenoise.apis.runner_setup import load_config
+    plain_model = build_model_from_cfg(load_config(str(REPO / DEMO)))
+    with pytest.raises(ToolError, match='fuse it first.*start from OUTPUT'):
+        check_checkpoint_matches_model(plain_model, str(trained), DEMO, purpose='load_from')
